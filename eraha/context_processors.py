@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from people import roles
+
+# (url name, label, who sees it). Entries whose URL is not installed yet are left out.
+NAVIGATION = [
+    ("tasks:list", _("Tasks"), lambda user: True),
+    ("wallet:home", _("Wallet"), lambda user: user.is_authenticated),
+    ("vouchers:list", _("Vouchers"), lambda user: user.is_authenticated),
+    ("verification:queue", _("Queue"), roles.is_verifier),
+    ("tasks:publisher_home", _("Publish"), roles.is_publisher),
+    ("vouchers:redeem", _("Redeem"), roles.is_cashier),
+    ("admin:index", _("Administration"), roles.is_city_admin),
+]
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None:
+        return {}
+    items = []
+    path = request.path
+    for url_name, label, visible in NAVIGATION:
+        if not visible(user):
+            continue
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({"url": url, "label": label, "current": path.startswith(url) and url != "/"})
+    return {"nav_items": items}

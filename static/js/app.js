@@ -1,0 +1,11 @@
+// eRaha: small progressive enhancements. Every page works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  // Disable a submit button once its form is sent, so a double tap does not submit twice.
+  // (The server refuses duplicates anyway through idempotency keys.)
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+    });
+  });
+});

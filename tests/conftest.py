@@ -1,0 +1,74 @@
+"""Named users shared by every test: resident, neighbour, publisher, verifier, cashier, city_admin."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def resident(db):
+    return make_user("asukas@example.fi", display_name="Aino Asukas", handle="aino")
+
+
+@pytest.fixture
+def neighbour(db):
+    return make_user("naapuri@example.fi", display_name="Niilo Naapuri", handle="niilo")
+
+
+@pytest.fixture
+def parks(db):
+    from people.services import upsert_department
+
+    return upsert_department(slug="parks", name_fi="Puistot", name_sv="Parker", name_en="Parks")
+
+
+@pytest.fixture
+def youth(db):
+    from people.services import upsert_department
+
+    return upsert_department(slug="youth", name_fi="Nuoriso", name_sv="Ungdom", name_en="Youth")
+
+
+@pytest.fixture
+def publisher(db, parks):
+    from people import roles
+
+    return make_user("julkaisija@example.fi", role=roles.PUBLISHER, departments=[parks])
+
+
+@pytest.fixture
+def verifier(db, parks):
+    from people import roles
+
+    return make_user("tarkastaja@example.fi", role=roles.VERIFIER, departments=[parks])
+
+
+@pytest.fixture
+def cashier(db):
+    from people import roles
+
+    return make_user("kassa@example.fi", role=roles.CASHIER)
+
+
+@pytest.fixture
+def city_admin(db, parks):
+    from people import roles
+
+    return make_user("admin@example.fi", role=roles.CITY_ADMIN, departments=[parks], is_staff=True)
+
+
+def using_postgres() -> bool:
+    return connection.vendor == "postgresql"
