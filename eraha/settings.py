@@ -303,8 +303,11 @@ LEDGER_AUDIT_CHECKS = [
 DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
+    "tasks.demo.seed",
 ]
-SWEEPS: list[str] = []
+SWEEPS: list[str] = [
+    "tasks.services.sweep",
+]
 
 LOGGING = {
     "version": 1,

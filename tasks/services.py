@@ -738,3 +738,13 @@ def sweep(*, now: datetime) -> int:
             continue  # ended meanwhile or a proof arrived: the next run looks again
         count += 1
     return count
+
+
+def save_template(*, actor, values: dict, template: TaskTemplate | None = None) -> TaskTemplate:
+    """Creates or updates a task template of one of the actor's departments (checked by the caller)."""
+    if template is None:
+        return TaskTemplate.objects.create(created_by=actor, **values)
+    for name, value in values.items():
+        setattr(template, name, value)
+    template.save(update_fields=list(values))
+    return template
