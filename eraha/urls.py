@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("tasks/", include("tasks.urls")),
     path("accounts/", include("allauth.urls")),
+    path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
 ]
 
