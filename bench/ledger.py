@@ -9,8 +9,8 @@ then runs the ledger audit and one SQLite single-process figure. It ends with
 `RESULT ledger ratio_tpcb_8w_uniform=<x> goal=0.8 ok=<yes|no>`.
 
 The headline pair (tpcb-like and post_transaction, 8 workers, uniform) is measured BENCH_ROUNDS times
-(default 3), alternating, because the machine is shared. Environment: BENCH_SECONDS (default 8) per phase, BENCH_PG (default
-postgres://postgres@127.0.0.1:5432), PGBENCH (default pgbench).
+(default 3), alternating, because the machine is shared. Environment: BENCH_SECONDS (default 8) per
+phase, BENCH_PG (default postgres://postgres@127.0.0.1:5432), PGBENCH (default pgbench).
 """
 
 from __future__ import annotations
@@ -242,7 +242,8 @@ def main() -> None:
         tpcb_total += pgbench(["-b", "tpcb-like"], 8)["tps"]
         ours_total += run_workers(8, WALLETS)["tps"]
     log(
-        f"headline over {HEADLINE_ROUNDS} alternating rounds: pgbench tpcb-like {tpcb_total / HEADLINE_ROUNDS:.0f} tps, "
+        f"headline over {HEADLINE_ROUNDS} alternating rounds: "
+        f"pgbench tpcb-like {tpcb_total / HEADLINE_ROUNDS:.0f} tps, "
         f"post_transaction 8 workers uniform {ours_total / HEADLINE_ROUNDS:.0f} transfers/s"
     )
 
