@@ -49,6 +49,8 @@ def main() -> int:
                 problems.append(f"{where} is marked fuzzy")
             if language in REQUIRED and not translated(message):
                 problems.append(f"{where} has no translation")
+            if language == "en" and any(s.strip() for s in as_tuple(message.string)):
+                problems.append(f"{where} must stay empty in English: the msgid is the English text")
             if translated(message) and not message.fuzzy:
                 compiled_message = compiled.get(message.id, context=message.context)
                 if compiled_message is None or as_tuple(compiled_message.string) != as_tuple(message.string):
