@@ -284,8 +284,18 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 # Pluggable lists the management commands walk; each app adds its own entry.
 DEMO_SEEDERS = [
     "people.demo.seed",
+    "vouchers.demo.seed",
 ]
-SWEEPS: list[str] = []
+SWEEPS: list[str] = [
+    "vouchers.services.sweep",
+]
+
+# Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes
+# cannot be enumerated.
+VOUCHER_LOOKUP_LIMITS = {
+    "token": (env_int("VOUCHER_TOKEN_LOOKUPS_PER_MINUTE", 600, minimum=1), 60),
+    "cashier": (env_int("VOUCHER_CASHIER_LOOKUPS_PER_MINUTE", 30, minimum=1), 60),
+}
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("", include("vouchers.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"

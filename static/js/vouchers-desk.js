@@ -1,0 +1,93 @@
+// Desk page: scans a voucher QR with the camera and submits the redeem form. The typed-code form works
+// without this file. Uses the browser's BarcodeDetector where it exists and jsQR (static/vendor) elsewhere;
+// nothing is fetched from the internet.
+"use strict";
+(function () {
+  var section = document.getElementById("scanner");
+  if (!section || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { return; }
+  var video = document.getElementById("scanner-video");
+  var status = document.getElementById("scanner-status");
+  var startButton = document.getElementById("scanner-start");
+  var stopButton = document.getElementById("scanner-stop");
+  var canvas = document.createElement("canvas");
+  var context = canvas.getContext("2d", { willReadFrequently: true });
+  var stream = null;
+  var detector = null;
+  var lastCode = "";
+  var lastAt = 0;
+  section.hidden = false;
+
+  function say(text) { status.textContent = text; }
+
+  function submitCode(code) {
+    var now = Date.now();
+    // The same QR stays in view for a while: do not submit it again within three seconds.
+    if (code === lastCode && now - lastAt < 3000) { return; }
+    lastCode = code; lastAt = now;
+    var form = document.getElementById("redeem-form");
+    var input = form && form.querySelector("input[name=code]");
+    if (!input) { return; }
+    input.value = code;
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  }
+
+  function detectWithJsQR() {
+    var width = video.videoWidth, height = video.videoHeight;
+    if (!width || !height || typeof window.jsQR !== "function") { return Promise.resolve(null); }
+    canvas.width = width; canvas.height = height;
+    context.drawImage(video, 0, 0, width, height);
+    var found = window.jsQR(context.getImageData(0, 0, width, height).data, width, height, { inversionAttempts: "dontInvert" });
+    return Promise.resolve(found ? found.data : null);
+  }
+
+  function detectOnce() {
+    if (detector) {
+      return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; })
+        .catch(function () { detector = null; return null; });
+    }
+    return detectWithJsQR();
+  }
+
+  function loop() {
+    if (!stream) { return; }
+    detectOnce().then(function (code) {
+      if (code) { submitCode(code.trim()); }
+      window.setTimeout(loop, 250);
+    });
+  }
+
+  function start() {
+    if ("BarcodeDetector" in window) {
+      try { detector = new window.BarcodeDetector({ formats: ["qr_code"] }); } catch (error) { detector = null; }
+    }
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (media) {
+      stream = media;
+      video.srcObject = media;
+      video.hidden = false;
+      startButton.hidden = true;
+      stopButton.hidden = false;
+      video.play();
+      say(section.dataset.scanning);
+      loop();
+    }).catch(function (error) {
+      say(error && error.name === "NotAllowedError" ? section.dataset.denied : section.dataset.noCamera);
+    });
+  }
+
+  function stop() {
+    if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
+    stream = null;
+    video.hidden = true;
+    startButton.hidden = false;
+    stopButton.hidden = true;
+    say("");
+  }
+
+  startButton.addEventListener("click", start);
+  stopButton.addEventListener("click", stop);
+  // After htmx swaps in a new result, move focus to it so screen readers announce it and the cashier sees it.
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var result = document.getElementById("desk-result");
+    if (result) { result.focus(); }
+  });
+})();
