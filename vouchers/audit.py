@@ -10,9 +10,9 @@ def check_vouchers_equal_liability() -> list:
     vouchers still in status "valid" (expired ones too, until the sweep closes them) add up to the balance
     of its voucher liability account.
     """
+    from vouchers.models import Voucher
     from wallet.audit import Violation
     from wallet.models import Account, AccountKind
-    from vouchers.models import Voucher
 
     issued = {
         f"partner:{row['partner']}": row["total"]

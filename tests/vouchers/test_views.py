@@ -385,7 +385,7 @@ def test_the_settlement_page_runs_a_constant_number_of_queries(client, city_admi
     assert len(many) == len(few)
 
 
-def test_an_outsider_user_gets_404_for_a_voucher_code_that_does_not_exist(client):
+def test_an_outsider_user_gets_404_for_a_voucher_code_that_does_not_exist(client, db):
     user = make_user()
     client.force_login(user)
     assert client.get(reverse("vouchers:detail", args=["ABCDE23456"])).status_code == 404
