@@ -186,26 +186,36 @@ def redeem_voucher(
         raise VoucherNotFound(code)
     if voucher.partner_id != partner.pk:
         raise VoucherOfAnotherPartner(voucher)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                won = Voucher.objects.filter(pk=voucher.pk, status=Voucher.Status.VALID, expires_at__gt=now).update(
-                    status=Voucher.Status.REDEEMED,
-                    redeemed_at=now,
-                    redeemed_where=where[:200],
-                    redeemed_by=cashier,
-                    redeemed_token=token,
-                    redemption_key=idempotency_key,
-                )
-        except IntegrityError as exc:
-            raise RedemptionKeyReused(idempotency_key) from exc
-        if won:
-            _wallet().redeem_voucher_value(
-                partner_key=partner.ledger_key, amount=voucher.price, idempotency_key=f"voucher:{voucher.pk}:redeem"
+    changes = {
+        "status": Voucher.Status.REDEEMED,
+        "redeemed_at": now,
+        "redeemed_where": where[:200],
+        "redeemed_by": cashier,
+        "redeemed_token": token,
+        "redemption_key": idempotency_key,
+    }
+    try:
+        with transaction.atomic():
+            won = Voucher.objects.filter(pk=voucher.pk, status=Voucher.Status.VALID, expires_at__gt=now).update(
+                **changes
             )
-    voucher.refresh_from_db()
+            if won:
+                # Last in the transaction: the partner's liability account is the hot row that every
+                # redemption of this partner locks, so it is held only from here to the commit.
+                _wallet().redeem_voucher_value(
+                    partner_key=partner.ledger_key,
+                    amount=voucher.price,
+                    idempotency_key=f"voucher:{voucher.pk}:redeem",
+                )
+    except IntegrityError as exc:
+        # Only the partial unique index on (partner, redemption_key) can fail here: the whole atomic block is
+        # rolled back, so nothing was written.
+        raise RedemptionKeyReused(idempotency_key) from exc
     if won:
+        for name, value in changes.items():
+            setattr(voucher, name, value)
         return Redemption(voucher=voucher, replay=False)
+    voucher.refresh_from_db(fields=["status", "redeemed_at", "redeemed_where", "redemption_key", "closed_at"])
     if voucher.status == Voucher.Status.REDEEMED:
         if voucher.redemption_key == idempotency_key:
             return Redemption(voucher=voucher, replay=True)
