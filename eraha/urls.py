@@ -11,6 +11,7 @@ urlpatterns = [
     path("readiness", views.readiness, name="readiness"),
     path("", include("people.urls")),
     path("accounts/", include("allauth.urls")),
+    path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
     path("", include("vouchers.urls")),
 ]
