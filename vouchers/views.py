@@ -6,6 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -56,13 +57,13 @@ def buy(request, product_id: int):
             from wallet.exceptions import IdempotencyConflict, InsufficientFunds, LimitExceeded
 
             errors = {
-                InsufficientFunds: _("You do not have enough eRaha for this voucher."),
-                ProductNotOnSale: _("This product is not on sale."),
-                SoldOut: _("This product is sold out."),
-                MonthlyLimitReached: _("You have bought this month's limit of this product."),
-                PurchaseKeyReused: _("This form was already used. Please try again."),
-                IdempotencyConflict: _("This form was already used. Please try again."),
-                LimitExceeded: _("The purchase is over a wallet limit."),
+                InsufficientFunds: (_("You do not have enough eRaha for this voucher."), "insufficient_funds"),
+                ProductNotOnSale: (_("This product is not on sale."), "not_on_sale"),
+                SoldOut: (_("This product is sold out."), "sold_out"),
+                MonthlyLimitReached: (_("You have bought this month's limit of this product."), "monthly_limit"),
+                PurchaseKeyReused: (_("This form was already used. Please try again."), "key_reused"),
+                IdempotencyConflict: (_("This form was already used. Please try again."), "key_reused"),
+                LimitExceeded: (_("The purchase is over a wallet limit."), "wallet_limit"),
             }
             try:
                 voucher = services.buy_voucher(
@@ -72,7 +73,8 @@ def buy(request, product_id: int):
                     now=timezone.now(),
                 )
             except tuple(errors) as exc:
-                form.add_error(None, errors[type(exc)])
+                message, code = errors[type(exc)]
+                form.add_error(None, ValidationError(message, code=code))
             else:
                 messages.success(request, _("Voucher bought: show its QR code at the desk."))
                 return redirect("vouchers:detail", code=voucher.code)
@@ -129,18 +131,30 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             cashier=request.user,
         )
     except RateLimited:
-        return {"kind": "bad", "title": _("Too many attempts"), "detail": _("Wait a minute and try again.")}
+        return {
+            "kind": "bad",
+            "code": "rate_limited",
+            "title": _("Too many attempts"),
+            "detail": _("Wait a minute and try again."),
+        }
     except VoucherNotFound:
-        return {"kind": "bad", "title": _("Unknown code"), "detail": _("No voucher has this code.")}
+        return {
+            "kind": "bad",
+            "code": "not_found",
+            "title": _("Unknown code"),
+            "detail": _("No voucher has this code."),
+        }
     except VoucherOfAnotherPartner as exc:
         return {
             "kind": "bad",
+            "code": "other_partner",
             "title": _("Another partner's voucher"),
             "detail": _("This voucher is for %(partner)s.") % {"partner": exc.voucher.partner.name},
         }
     except VoucherExpired as exc:
         return {
             "kind": "bad",
+            "code": "expired",
             "title": _("Expired"),
             "detail": _("This voucher was valid until %(date)s.")
             % {"date": timezone.localtime(exc.voucher.expires_at).strftime("%d.%m.%Y %H:%M")},
@@ -149,6 +163,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
     except VoucherAlreadyRedeemed as exc:
         return {
             "kind": "warn",
+            "code": "already_redeemed",
             "title": _("Already used"),
             "detail": _("Used on %(when)s at %(where)s.")
             % {
@@ -158,9 +173,20 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             "voucher": exc.voucher,
         }
     except RedemptionKeyReused:
-        return {"kind": "bad", "title": _("Please try again"), "detail": _("This form was already used.")}
+        return {
+            "kind": "bad",
+            "code": "key_reused",
+            "title": _("Please try again"),
+            "detail": _("This form was already used."),
+        }
     voucher = redemption.voucher
-    return {"kind": "ok", "title": _("Redeemed"), "detail": voucher.product.name, "voucher": voucher}
+    return {
+        "kind": "ok",
+        "code": "redeemed",
+        "title": _("Redeemed"),
+        "detail": voucher.product.name,
+        "voucher": voucher,
+    }
 
 
 @login_required
@@ -178,7 +204,13 @@ def redeem(request):
                 status = 409 if result["kind"] == "warn" else 400
         else:
             status = 400
-            result = {"kind": "bad", "title": _("Check the code"), "detail": " ".join(form.errors.get("code", []))}
+            code_errors = form.errors.as_data().get("code", [])
+            result = {
+                "kind": "bad",
+                "code": code_errors[0].code if code_errors else "invalid",
+                "title": _("Check the code"),
+                "detail": " ".join(error.messages[0] for error in code_errors),
+            }
         # A fresh form for the next customer; the result stays on screen above it.
         form = RedeemForm(initial={"idempotency_key": new_idempotency_key()})
     else:

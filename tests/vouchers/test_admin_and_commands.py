@@ -38,7 +38,7 @@ def test_partner_token_refuses_an_unknown_partner(db):
 def superuser(db):
     from tests.factories import make_user
 
-    return make_user("root@example.fi", is_staff=True, is_superuser=True)
+    return make_user("root@example.fi", is_staff=True, is_superuser=True, mfa=True)
 
 
 def test_the_admin_creates_a_token_and_shows_it_once(client, superuser, swimming_hall):

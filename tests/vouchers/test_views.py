@@ -18,6 +18,10 @@ from vouchers.models import Voucher
 HELSINKI = ZoneInfo("Europe/Helsinki")
 
 
+def non_field_codes(response) -> list[str]:
+    return [error.code for error in response.context["form"].errors.as_data().get("__all__", [])]
+
+
 def wallet(user) -> int:
     from wallet.services import wallet_balance
 
@@ -103,7 +107,7 @@ def test_buying_without_enough_eraha_says_so_and_writes_nothing(client, resident
     client.force_login(resident)
     response = client.post(reverse("vouchers:buy", args=[swim.pk]), {"idempotency_key": "a" * 32})
     assert response.status_code == 400
-    assert "enough eRaha" in str(response.context["form"].non_field_errors())
+    assert non_field_codes(response) == ["insufficient_funds"]
     assert Voucher.objects.count() == 0
     assert wallet(resident) == 100
 
@@ -114,7 +118,7 @@ def test_buying_an_inactive_product_says_it_is_not_on_sale(client, funded_reside
     client.force_login(funded_resident)
     response = client.post(reverse("vouchers:buy", args=[swim.pk]), {"idempotency_key": "a" * 32})
     assert response.status_code == 400
-    assert "not on sale" in str(response.context["form"].non_field_errors())
+    assert non_field_codes(response) == ["not_on_sale"]
     assert Voucher.objects.count() == 0
 
 
@@ -124,7 +128,7 @@ def test_buying_over_the_monthly_limit_says_so(client, funded_resident, swimming
     client.post(reverse("vouchers:buy", args=[product.pk]), {"idempotency_key": "a" * 32})
     response = client.post(reverse("vouchers:buy", args=[product.pk]), {"idempotency_key": "b" * 32})
     assert response.status_code == 400
-    assert "limit" in str(response.context["form"].non_field_errors())
+    assert non_field_codes(response) == ["monthly_limit"]
     assert Voucher.objects.count() == 1
 
 
@@ -197,14 +201,14 @@ def test_the_cashier_redeems_a_typed_code_and_a_second_scan_says_when_and_where(
     client.force_login(desk_cashier)
     response = desk_post(client, voucher.display_code.lower())
     assert response.status_code == 200
-    assert response.context["result"]["kind"] == "ok"
+    assert response.context["result"]["code"] == "redeemed"
     assert "Uintikerta" in response.content.decode()
     voucher.refresh_from_db()
     assert (voucher.status, voucher.redeemed_by) == ("redeemed", desk_cashier)
 
     again = desk_post(client, voucher.code, key="l" * 16)
     assert again.status_code == 409
-    assert again.context["result"]["kind"] == "warn"
+    assert again.context["result"]["code"] == "already_redeemed"
     assert swimming_hall.name in again.context["result"]["detail"]
     assert Voucher.objects.filter(status="redeemed").count() == 1
 
@@ -215,7 +219,7 @@ def test_the_desk_says_expired(client, desk_cashier, swim, buy):
     client.force_login(desk_cashier)
     response = desk_post(client, voucher.code)
     assert response.status_code == 400
-    assert response.context["result"]["title"] == "Expired"
+    assert response.context["result"]["code"] == "expired"
     assert Voucher.objects.get(pk=voucher.pk).status == "valid"
 
 
@@ -234,7 +238,7 @@ def test_the_desk_catches_a_typo(client, desk_cashier, swim, buy):
     client.force_login(desk_cashier)
     response = desk_post(client, replacement + voucher.code[1:])
     assert response.status_code == 400
-    assert "typo" in response.context["result"]["detail"]
+    assert response.context["result"]["code"] == "check"
     assert Voucher.objects.get(pk=voucher.pk).status == "valid"
 
 
@@ -261,7 +265,7 @@ def test_the_desk_rate_limits_each_cashier(client, settings, desk_cashier, swim,
     for _ in range(2):
         desk_post(client, codes.generate_code())
     response = desk_post(client, voucher.code)
-    assert response.context["result"]["title"] == "Too many attempts"
+    assert response.context["result"]["code"] == "rate_limited"
     assert Voucher.objects.get(pk=voucher.pk).status == "valid"
 
 
