@@ -13,17 +13,14 @@
   var context = canvas.getContext("2d", { willReadFrequently: true });
   var stream = null;
   var detector = null;
-  var lastCode = "";
-  var lastAt = 0;
   section.hidden = false;
 
   function say(text) { status.textContent = text; }
 
   function submitCode(code) {
-    var now = Date.now();
-    // The same QR stays in view for a while: do not submit it again within three seconds.
-    if (code === lastCode && now - lastAt < 3000) { return; }
-    lastCode = code; lastAt = now;
+    // One scan, one submission: the camera stops, so a QR left in view is not sent again. The cashier
+    // starts the camera for the next customer (or to scan the same voucher again on purpose).
+    stop();
     var form = document.getElementById("redeem-form");
     var input = form && form.querySelector("input[name=code]");
     if (!input) { return; }
@@ -51,8 +48,9 @@
   function loop() {
     if (!stream) { return; }
     detectOnce().then(function (code) {
-      if (code) { submitCode(code.trim()); }
-      window.setTimeout(loop, 250);
+      if (!stream) { return; }
+      if (code) { submitCode(code.trim()); return; }
+      window.setTimeout(loop, 200);
     });
   }
 
