@@ -307,6 +307,8 @@ LEDGER_AUDIT_CHECKS = [
     "wallet.audit.check_total_is_zero",
     "wallet.audit.check_closed_escrows_are_empty",
     "wallet.audit.check_reversals_mirror_originals",
+    "tasks.audit.check_ended_task_escrows_closed",
+    "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
     "vouchers.audit.check_vouchers_equal_liability",
 ]
@@ -315,9 +317,11 @@ LEDGER_AUDIT_CHECKS = [
 DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
+    "tasks.demo.seed",
     "vouchers.demo.seed",
 ]
 SWEEPS: list[str] = [
+    "tasks.services.sweep",
     "vouchers.services.sweep",
 ]
 
