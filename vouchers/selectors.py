@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from vouchers.models import Partner, Product, Voucher
@@ -83,21 +83,15 @@ class Settlement:
 def settlement(*, partner: Partner, year: int, month: int) -> Settlement:
     """Redeemed vouchers of one partner in one local calendar month, and the euros the city owes for them."""
     start, end = month_range(year, month)
-    in_month = Voucher.objects.filter(partner=partner, redeemed_at__gte=start, redeemed_at__lt=end)
-    vouchers = list(
-        in_month.filter(status=Voucher.Status.REDEEMED).select_related("product").order_by("redeemed_at", "pk")
+    redeemed = Voucher.objects.filter(
+        partner=partner, status=Voucher.Status.REDEEMED, redeemed_at__gte=start, redeemed_at__lt=end
     )
-    by_product = (
-        Voucher.objects.filter(partner=partner, status=Voucher.Status.REDEEMED, redeemed_at__gte=start)
-        .filter(redeemed_at__lt=end)
-        .values("product")
-        .annotate(count=Count("pk"), total=Sum("face_value"))
-        .order_by("product")
-    )
+    vouchers = list(redeemed.select_related("product").order_by("redeemed_at", "pk"))
+    by_product = redeemed.values("product").annotate(count=Count("pk"), total=Sum("face_value")).order_by("product")
     names = {product.pk: product.name for product in Product.objects.filter(partner=partner)}
     lines = [ProductLine(names.get(row["product"], "?"), row["count"], row["total"] or 0) for row in by_product]
     lapsed = Voucher.objects.filter(
-        Q(partner=partner, status=Voucher.Status.LAPSED, closed_at__gte=start, closed_at__lt=end)
+        partner=partner, status=Voucher.Status.LAPSED, closed_at__gte=start, closed_at__lt=end
     ).count()
     return Settlement(
         partner=partner,

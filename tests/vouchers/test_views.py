@@ -393,3 +393,26 @@ def test_an_outsider_user_gets_404_for_a_voucher_code_that_does_not_exist(client
     user = make_user()
     client.force_login(user)
     assert client.get(reverse("vouchers:detail", args=["ABCDE23456"])).status_code == 404
+
+
+def test_lapsed_vouchers_are_counted_but_not_owed(client, city_admin, swimming_hall, swim, buy):
+    from vouchers.models import Partner
+
+    swimming_hall.expiry_policy = Partner.ExpiryPolicy.LAPSE
+    swimming_hall.save(update_fields=["expiry_policy"])
+    lapsing, used = buy(swim), buy(swim)
+    now = timezone.now()
+    services.redeem_voucher(code=used.code, partner=swimming_hall, idempotency_key="u", now=now, where="x")
+    services.sweep(now=lapsing.expires_at)
+    client.force_login(city_admin)
+    month = timezone.localtime(lapsing.expires_at).strftime("%Y-%m")
+    report = client.get(reverse("vouchers:settlement"), {"partner": swimming_hall.slug, "month": month}).context[
+        "report"
+    ]
+    assert report.lapsed_count == 1
+    assert Voucher.objects.get(pk=lapsing.pk).status == "lapsed"
+    this_month = client.get(
+        reverse("vouchers:settlement"),
+        {"partner": swimming_hall.slug, "month": timezone.localtime(now).strftime("%Y-%m")},
+    ).context["report"]
+    assert (this_month.count, this_month.total_face_value) == (1, 600)
