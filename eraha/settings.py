@@ -304,7 +304,9 @@ DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
 ]
-SWEEPS: list[str] = []
+SWEEPS: list[str] = [
+    "verification.services.sweep",
+]
 
 LOGGING = {
     "version": 1,

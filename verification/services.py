@@ -332,8 +332,12 @@ def _take_decision(*, proof: Proof, from_statuses, to_status: str, now: datetime
 
 
 def _check_lock(*, proof: Proof, actor, now: datetime) -> None:
+    """Refuses a decision while another verifier holds the lock, and an appeal decided by the verifier
+    whose rejection is appealed."""
     if actor is None:
         return
+    if proof.status == S.APPEALED and Appeal.objects.filter(proof=proof, rejected_by=actor).exists():
+        raise AppealNotAllowed(_("A different verifier must decide this appeal."))
     if QueueLock.objects.filter(proof=proof, expires_at__gt=now).exclude(verifier=actor).exists():
         raise LockedByOther(_("Another verifier has this proof open."))
 
