@@ -35,7 +35,7 @@ class RiskPolicy(models.Model):
     max_photo_age_days = models.PositiveSmallIntegerField(_("oldest photo accepted (days)"), default=3)
     duplicate_max_distance = models.PositiveSmallIntegerField(
         _("near-duplicate distance (bits of 64)"),
-        default=10,
+        default=12,
         help_text=_("Photos whose perceptual hashes differ in at most this many bits count as the same photo."),
     )
     scene_max_distance = models.PositiveSmallIntegerField(
