@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 import random
 
 import pytest
@@ -92,11 +91,8 @@ def test_queue_shows_the_oldest_proof_with_flags_and_locks_it(client, claim, res
     assert proof.lock.verifier == verifier
 
 
-def test_a_verifier_clears_twenty_proofs_with_decisions_and_recorded_seconds(
-    client, db, parks, publisher, verifier, django_assert_max_num_queries
-):
+def test_a_verifier_clears_twenty_proofs_with_decisions_and_recorded_seconds(client, db, parks, publisher, verifier):
     task = helpers.city_task(department=parks, creator=publisher, slots=20, reward=100)
-    residents = [helpers.make_user() if False else None for _ in range(20)]
     from tests.factories import make_user
 
     residents = [make_user() for _ in range(20)]
@@ -128,9 +124,7 @@ def test_a_verifier_clears_twenty_proofs_with_decisions_and_recorded_seconds(
     assert sum(wallet_balance(user=r) for r in residents) == 10 * 100
 
 
-def test_queue_page_query_count_does_not_grow_with_the_queue(
-    client, db, parks, publisher, verifier, django_assert_max_num_queries
-):
+def test_queue_page_query_count_does_not_grow_with_the_queue(client, db, parks, publisher, verifier):
     from tests.factories import make_user
 
     task = helpers.city_task(department=parks, creator=publisher, slots=10, reward=100)
