@@ -297,6 +297,7 @@ LEDGER_AUDIT_CHECKS = [
     "wallet.audit.check_total_is_zero",
     "wallet.audit.check_closed_escrows_are_empty",
     "wallet.audit.check_reversals_mirror_originals",
+    "wallet.audit.check_append_only_guards",
 ]
 
 # Pluggable lists the management commands walk; each app adds its own entry.

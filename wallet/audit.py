@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum, Window
 from django.db.models.functions import Coalesce
 from django.utils.module_loading import import_string
 
+from wallet.db import guards_present
 from wallet.models import Account, AccountKind, Entry, Transaction, TransactionCode
 
 
@@ -139,6 +141,15 @@ def check_reversals_mirror_originals() -> list[Violation]:
                 rows.append({"reversal": reversal_id, "original": original_id})
     return (
         [Violation("reversals_mirror_originals", "Reversals that do not mirror their original.", rows)] if rows else []
+    )
+
+
+def check_append_only_guards() -> list[Violation]:
+    """The triggers that make entries and transactions append-only are in place (a table rebuild on
+    SQLite would silently drop them)."""
+    missing = guards_present(connection)
+    return (
+        [Violation("append_only_guards", "Append-only triggers are missing or disabled.", missing)] if missing else []
     )
 
 

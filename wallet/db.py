@@ -67,7 +67,7 @@ POSTGRES_TRIGGER_SQL = [
     $$
     """,
     *(
-        f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+        f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION wallet_append_only()"
         for table in APPEND_ONLY_TABLES
     ),
@@ -97,8 +97,7 @@ DECLARE
     found_count int;
     any_closed boolean;
 BEGIN
-    IF wanted < 2 OR (SELECT sum(a) FROM unnest(p_amounts) a) <> 0
-       OR EXISTS (SELECT 1 FROM unnest(p_amounts) a WHERE a = 0) THEN
+    IF wanted < 2 OR (SELECT sum(a) <> 0 OR bool_or(a = 0) FROM unnest(p_amounts) a) THEN
         RAISE EXCEPTION 'eRaha ledger: legs must be non-zero and sum to zero' USING ERRCODE = 'ER001';
     END IF;
     INSERT INTO wallet_transaction (code, idempotency_key, fingerprint, memo, actor_id, reverses_id, created_at)
@@ -154,6 +153,23 @@ $$
 POSTGRES_DROP_POST_FUNCTION_SQL = (
     "DROP FUNCTION IF EXISTS wallet_post(text, text, text, text, bigint, bigint, timestamptz, text[], text[], bigint[])"
 )
+
+
+def guards_present(connection) -> list[str]:
+    """Names of the append-only triggers missing from the database (empty when all are in place)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgname LIKE 'wallet_%'"
+            )
+            wanted = {f"{table}_append_only" for table in APPEND_ONLY_TABLES}
+        elif connection.vendor == "sqlite":
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'wallet_%'")
+            wanted = {f"{t}_{op}" for t in APPEND_ONLY_TABLES for op in ("no_update", "no_delete")}
+        else:
+            return []
+        present = {row[0] for row in cursor.fetchall()}
+    return sorted(wanted - present)
 
 
 def install_guards(schema_editor) -> None:

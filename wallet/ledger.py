@@ -49,6 +49,7 @@ MAX_ATTEMPTS = 5
 # A single leg above this is a bug or an attack, not a payment (ten million eRaha).
 MAX_AMOUNT = 10_000_000 * 100
 RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_KINDS = frozenset(AccountKind.values)
 
 
 @dataclass(frozen=True, order=True)
@@ -148,7 +149,7 @@ def _validate(code: str, legs: Sequence[Leg], idempotency_key: str, memo: str) -
         amount = leg.amount
         if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_AMOUNT:
             raise InvalidAmount()
-        if leg.account.kind not in AccountKind.values:
+        if leg.account.kind not in _KINDS:
             raise ValueError(f"Unknown account kind {leg.account.kind!r}.")
     if sum(leg.amount for leg in legs) != 0:
         raise ValueError("The legs of a transaction must sum to zero.")
@@ -271,9 +272,12 @@ def _translate(exc: DatabaseError) -> Exception:
 def lock_accounts(refs: Sequence[AccountRef], *, now=None) -> dict[AccountRef, Account]:
     """Locks (creating missing ones) the accounts in one query, ordered by pk. Call inside atomic()."""
     now = now or timezone.now()
-    condition = Q()
+    by_kind: dict[str, list[str]] = {}
     for ref in refs:
-        condition |= Q(kind=ref.kind, owner_key=ref.owner_key)
+        by_kind.setdefault(ref.kind, []).append(ref.owner_key)
+    condition = Q()
+    for kind, owners in by_kind.items():
+        condition |= Q(kind=kind, owner_key__in=owners)
     locked = list(Account.objects.select_for_update().filter(condition).order_by("pk"))
     if len(locked) < len(set(refs)):
         present = {AccountRef(a.kind, a.owner_key) for a in locked}

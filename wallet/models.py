@@ -94,7 +94,7 @@ class Transaction(models.Model):
     """One business operation; its entries (at least two) sum to zero. Never updated or deleted."""
 
     code = models.CharField(_("code"), max_length=20, choices=TransactionCode.choices)
-    idempotency_key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=200)
     fingerprint = models.CharField(_("request fingerprint"), max_length=64)
     memo = models.CharField(_("memo"), max_length=200, blank=True)
     actor = models.ForeignKey(
@@ -104,21 +104,29 @@ class Transaction(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
-    reverses = models.OneToOneField(
+    reverses = models.ForeignKey(
         "self",
         verbose_name=_("reverses"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
-        related_name="reversed_by",
+        related_name="reversals",
+        db_index=False,
     )
-    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("transaction")
         verbose_name_plural = _("transactions")
+        # Few indexes on purpose: every index is one more write per posting (see docs/ledger.md).
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="wallet_transaction_key_unique"),
+            # A transaction is reversed at most once.
+            models.UniqueConstraint(
+                fields=["reverses"], condition=Q(reverses__isnull=False), name="wallet_transaction_reverses_once"
+            ),
             models.CheckConstraint(condition=Q(code__in=TransactionCode.values), name="wallet_transaction_code_valid"),
             models.CheckConstraint(condition=~Q(idempotency_key=""), name="wallet_transaction_key_not_empty"),
         ]
@@ -133,7 +141,10 @@ class Entry(models.Model):
     transaction = models.ForeignKey(
         Transaction, verbose_name=_("transaction"), on_delete=models.PROTECT, related_name="entries"
     )
-    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries")
+    # No index of its own: the unique (account, account_version) index serves every lookup by account.
+    account = models.ForeignKey(
+        Account, verbose_name=_("account"), on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.BigIntegerField(_("amount (cents, credit positive)"))
     account_version = models.BigIntegerField(_("account version"))
     balance_after = models.BigIntegerField(_("balance after (cents)"))

@@ -60,8 +60,8 @@ def _format(cents: int) -> str:
 
 def format_eraha(cents: int) -> str:
     """12,50 eRaha in Finnish and Swedish, 12.50 eRaha in English (the active language's number format)."""
-    return f"{_format(cents)}\u00a0eRaha"
+    return f"{_format(cents)} eRaha"
 
 
 def format_euros(cents: int) -> str:
-    return f"{_format(cents)}\u00a0€"
+    return f"{_format(cents)} €"
