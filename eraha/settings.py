@@ -304,8 +304,10 @@ LEDGER_AUDIT_CHECKS = [
 DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
+    "tasks.demo.seed",
 ]
 SWEEPS: list[str] = [
+    "tasks.services.sweep",
     "verification.services.sweep",
 ]
 

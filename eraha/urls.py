@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readiness", views.readiness, name="readiness"),
     path("", include("people.urls")),
+    path("tasks/", include("tasks.urls")),
     path("", include("verification.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

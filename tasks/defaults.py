@@ -8,6 +8,7 @@ Sources of the markets named here: household-deduction services (cleaning, home 
 property maintenance, gardening), moving companies, snow work on private property and child care.
 """
 
+# ruff: noqa: E501 (data: reasons are whole sentences)
 from __future__ import annotations
 
 # slug, fi, sv, en, posters, ceiling cents, blocked, photos, before/after, max distance m, auto-approval,

@@ -328,6 +328,7 @@ class Claim(models.Model):
         REJECTED = "rejected", _("Rejected")
         EXPIRED = "expired", _("Expired")
         GIVEN_UP = "given_up", _("Given up")
+        CANCELLED = "cancelled", _("Task cancelled")
 
     # Statuses that hold a slot; the others have given it back (or were paid, see APPROVED).
     HOLDING = (Status.ACTIVE, Status.SUBMITTED)
