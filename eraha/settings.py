@@ -305,6 +305,7 @@ DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
     "tasks.demo.seed",
+    "verification.demo.seed",
 ]
 SWEEPS: list[str] = [
     "tasks.services.sweep",
