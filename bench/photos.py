@@ -97,8 +97,34 @@ def main() -> None:
     print(f"peak Python allocations during one ingest: {traced_peak / 1e6:.1f} MB")
     print(f"peak RSS growth during one ingest (warm process): {rss_growth:.1f} MB")
     print(f"peak RSS growth of a fresh process ingesting once (goal < {GOAL_MEMORY_MB} MB): {fresh_peak:.1f} MB")
+    real_phone_photo(args.rounds)
     ok = ratio <= GOAL_RATIO and fresh_peak < GOAL_MEMORY_MB
     print(f"RESULT photos ingest_vs_decode={ratio:.2f} goal={GOAL_RATIO} ok={'yes' if ok else 'no'}")
+
+
+def real_phone_photo(rounds: int) -> None:
+    """Context only (not the RESULT): the same comparison on a real phone JPEG when the test photos exist."""
+    path = Path(__file__).resolve().parent.parent.parent / "shared/testdata/photos/jpg/mobile/HMD_Nokia_8.3_5G.jpg"
+    if not path.exists():
+        print(f"(real phone photo not found at {path}; skipped)")
+        return
+    data = path.read_bytes()
+    process_photo(data, name=path.name)
+    decode_times, ingest_times = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+        decode_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        process_photo(data, name=path.name)
+        ingest_times.append(time.perf_counter() - started)
+    decode_ms = statistics.median(decode_times) * 1000
+    ingest_ms = statistics.median(ingest_times) * 1000
+    print(
+        f"real phone JPEG {path.name} (4608x1976, {len(data) / 1e6:.1f} MB): decode {decode_ms:.1f} ms, "
+        f"ingest {ingest_ms:.1f} ms, ratio {ingest_ms / decode_ms:.2f}"
+    )
 
 
 def measure_fresh_peak() -> float:

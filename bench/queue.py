@@ -14,12 +14,24 @@ request changes, like a real session.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
+import sysconfig
 from pathlib import Path
 
-# This file is named queue.py; Python puts its folder first on sys.path, where it would shadow the standard
-# library's `queue` module (used by psycopg and others). Take the folder off again before importing them.
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+FOLDER = Path(__file__).resolve().parent
+if __name__ != "__main__":
+    # Python puts a script's folder first on sys.path, so another script in bench/ that imports the standard
+    # library's `queue` (psycopg, asgiref and concurrent.futures do) finds this file instead. Hand it the real
+    # module; nothing below has side effects on import.
+    _spec = importlib.util.spec_from_file_location("queue", Path(sysconfig.get_paths()["stdlib"]) / "queue.py")
+    _stdlib_queue = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_stdlib_queue)
+    sys.modules["queue"] = _stdlib_queue
+else:
+    # Run as a script: take this folder off sys.path for the same reason, and put the project root on it.
+    sys.path = [p for p in sys.path if Path(p or ".").resolve() != FOLDER]
+    sys.path.insert(0, str(FOLDER.parent))
 
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
@@ -29,14 +41,8 @@ import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 DB_NAME = "eraha_bench_queue"
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eraha.settings")
-os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="eraha-bench-queue-")
-
 GOAL_MS = 100
 
 
@@ -166,6 +172,9 @@ def main() -> None:
     parser.add_argument("--proofs", type=int, default=5000)
     parser.add_argument("--decisions", type=int, default=200)
     args = parser.parse_args()
+    os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "eraha.settings")
+    os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="eraha-bench-queue-")
     recreate_database()
     import django
 
