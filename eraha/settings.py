@@ -287,6 +287,13 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 WALLET_NEIGHBOUR_DAILY_LIMIT = env_int("WALLET_NEIGHBOUR_DAILY_LIMIT", 50_00, minimum=0)
 WALLET_NEIGHBOUR_MONTHLY_LIMIT = env_int("WALLET_NEIGHBOUR_MONTHLY_LIMIT", 200_00, minimum=0)
 WALLET_STATEMENT_PAGE_SIZE = 25
+# Who is on the other side of a statement line: owner-key prefix → function(ids) -> {id: label}.
+WALLET_OWNER_LABELS = {
+    "user": "wallet.selectors.user_labels",
+    "department": "wallet.selectors.department_labels",
+}
+# Pending items on the wallet page: functions user -> list of {"label": str, "amount": cents}.
+WALLET_PENDING_PROVIDERS: list[str] = []
 # Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
 # (dotted paths to functions returning a list of wallet.audit.Violation).
 LEDGER_AUDIT_CHECKS = [

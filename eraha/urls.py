@@ -13,6 +13,7 @@ urlpatterns = [
     path("tasks/", include("tasks.urls")),
     path("", include("verification.urls")),
     path("accounts/", include("allauth.urls")),
+    path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
 ]
 
