@@ -304,6 +304,8 @@ LEDGER_AUDIT_CHECKS = [
     "wallet.audit.check_total_is_zero",
     "wallet.audit.check_closed_escrows_are_empty",
     "wallet.audit.check_reversals_mirror_originals",
+    "tasks.audit.check_ended_task_escrows_closed",
+    "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
 ]
 

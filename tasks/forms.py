@@ -268,9 +268,10 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All categories"))] + [
-            (category.slug, category.name) for category in categories
-        ]
+        # A callable: the categories are only read when the field is validated or rendered.
+        self.fields["category"].choices = lambda: (
+            [("", _("All categories"))] + [(category.slug, category.name) for category in categories]
+        )
 
     def filters(self) -> dict:
         if not self.is_valid():

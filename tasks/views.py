@@ -3,12 +3,15 @@ screening, publisher pages with templates, and moderation of screened tasks."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +22,16 @@ from tasks.models import Category, Claim, ScreeningDecision, Task, TaskTemplate
 
 
 def _categories():
-    return list(Category.objects.filter(blocked=False).order_by("position", "name_fi"))
+    """Categories for the filters, cached briefly: the list page is the hottest page of the app."""
+    return cache.get_or_set(
+        "tasks:filter-categories",
+        lambda: list(Category.objects.filter(blocked=False).order_by("position", "name_fi")),
+        timeout=60,
+    )
+
+
+def _list_cache_seconds() -> int:
+    return getattr(settings, "TASKS_LIST_CACHE_SECONDS", 10)
 
 
 def _page_number(request) -> int:
@@ -34,18 +46,25 @@ def _page_number(request) -> int:
 
 @require_GET
 def task_list(request):
-    """Open tasks, newest first or nearest first (location from the browser as lat/lon parameters)."""
+    """Open tasks, newest first or nearest first (location from the browser as lat/lon parameters).
+
+    The filters and results are the same for every visitor with the same query, so the template caches
+    that fragment for TASKS_LIST_CACHE_SECONDS (default 10 s) per language and query; the page's query
+    runs lazily, only when the fragment is rendered. Slot counts may lag by that much; claiming is always
+    checked against the database.
+    """
     now = timezone.now()
-    form = FilterForm(request.GET or None, categories=_categories())
+    form = FilterForm(request.GET or None, categories=SimpleLazyObject(_categories))
     filters = form.filters() if request.GET else {}
-    page = selectors.task_page(filters=filters, now=now, page=_page_number(request))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "form": form,
-        "page": page,
+        "page": SimpleLazyObject(lambda: selectors.task_page(filters=filters, now=now, page=_page_number(request))),
         "query": query.urlencode(),
         "near": filters.get("lat") is not None and filters.get("lon") is not None,
+        "cache_seconds": _list_cache_seconds(),
+        "cache_key": request.get_full_path(),
     }
     if request.htmx:
         return render(request, "tasks/_task_results.html", context)

@@ -74,3 +74,9 @@ def default_rules(request):
 def _is_transactional(request) -> bool:
     marker = request.node.get_closest_marker("django_db")
     return bool(marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
+
+
+@pytest.fixture(autouse=True)
+def _no_list_cache(settings):
+    """The list page caches its results for a few seconds; tests see every change at once."""
+    settings.TASKS_LIST_CACHE_SECONDS = 0

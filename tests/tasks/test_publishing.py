@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from tasks import exceptions, services
 from tasks.models import Category, Claim, ScreeningDecision, ScreeningOverride, Task, TaskTemplate
@@ -193,7 +194,7 @@ def test_a_published_task_cannot_be_edited(parks, publisher):
     ],
 )
 def test_bad_task_values_are_refused_and_nothing_is_written(parks, publisher, override, message_part):
-    with pytest.raises(exceptions.InvalidTaskState) as error:
+    with translation.override("en"), pytest.raises(exceptions.InvalidTaskState) as error:
         city_task(parks, publisher, **override)
     assert message_part in str(error.value.message).lower()
     assert not Task.objects.exists()

@@ -444,3 +444,17 @@ def test_the_poster_sees_the_staff_reason_on_their_task(client, resident, verifi
     client.force_login(resident)
     page = client.get(reverse("tasks:detail", args=[decision.task_id])).content.decode()
     assert "Tämä on palvelutyötä." in page
+
+
+def test_the_list_fragment_is_cached_briefly_per_query(client, resident, city_task, settings):
+    settings.TASKS_LIST_CACHE_SECONDS = 10
+    from django.core.cache import cache
+
+    cache.clear()
+    client.force_login(resident)
+    client.get(reverse("tasks:list"), {"kind": "city"})
+    with CaptureQueriesContext(connection) as cached:
+        response = client.get(reverse("tasks:list"), {"kind": "city"})
+    assert city_task.title in response.content.decode()
+    assert not any('"tasks_task"' in query["sql"] for query in cached.captured_queries)
+    cache.clear()
