@@ -272,3 +272,121 @@ def test_too_many_files_in_one_upload_are_refused(client, claim, resident):
     assert response.status_code == 400
     assert "at most" in str(response.context["form"].non_field_errors()) or response.context["form"].non_field_errors()
     assert Proof.objects.count() == 0
+
+
+def _rejected(claim, resident, verifier):
+    proof = services.submit_proof(
+        claim=claim, resident=resident, uploads=helpers.good_upload(), note="", submission_key="rj", now=LATER
+    )
+    services.reject_proof(proof=proof, actor=verifier, how="human", reason_code=2, message="Wrong park", now=LATER)
+    return proof
+
+
+def test_a_resident_sees_the_rejection_reason_and_appeals_once(client, claim, resident, verifier):
+    proof = _rejected(claim, resident, verifier)
+    client.force_login(resident)
+    page = client.get(reverse("verification:proof", args=[proof.pk]))
+    assert page.status_code == 200 and page.context["can_appeal"]
+    assert str(Decision.Reason(2).label) in page.content.decode() or page.context["last_decision"].reason_code == 2
+    url = reverse("verification:appeal", args=[proof.pk])
+    assert client.post(url, {"message": ""}).status_code == 302  # bad input: nothing changes
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.REJECTED
+    assert client.post(url, {"message": "It was the right park"}).status_code == 302
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.APPEALED
+    client.post(url, {"message": "again"})
+    assert proof.appeal.message == "It was the right park"
+
+
+def test_an_outsider_cannot_appeal_or_dispute(client, claim, resident, neighbour, verifier):
+    proof = _rejected(claim, resident, verifier)
+    client.force_login(neighbour)
+    assert client.post(reverse("verification:appeal", args=[proof.pk]), {"message": "x"}).status_code == 404
+    assert client.post(reverse("verification:dispute", args=[proof.pk]), {"message": "x"}).status_code == 404
+    assert client.post(reverse("verification:poster_decision", args=[proof.pk]), {"approve": "1"}).status_code == 404
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.REJECTED
+
+
+def test_the_poster_of_a_peer_task_confirms_on_the_proof_page(client, db, resident, neighbour):
+    task = helpers.peer_task(poster=neighbour)
+    proof = services.submit_proof(
+        claim=helpers.claim(task, resident), resident=resident, uploads=[], note="Done", submission_key="pp", now=LATER
+    )
+    client.force_login(neighbour)
+    page = client.get(reverse("verification:proof", args=[proof.pk]))
+    assert page.status_code == 200 and page.context["can_poster_decide"]
+    response = client.post(reverse("verification:poster_decision", args=[proof.pk]), {"approve": "1", "message": ""})
+    assert response.status_code == 302
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.APPROVED
+    assert wallet_balance(user=resident) == 300
+
+
+def test_the_resident_cannot_confirm_their_own_peer_proof(client, db, resident, neighbour):
+    task = helpers.peer_task(poster=neighbour)
+    proof = services.submit_proof(
+        claim=helpers.claim(task, resident), resident=resident, uploads=[], note="", submission_key="own", now=LATER
+    )
+    client.force_login(resident)
+    client.post(reverse("verification:poster_decision", args=[proof.pk]), {"approve": "1"})
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.PEER_PENDING
+    assert wallet_balance(user=resident) == 0
+
+
+def test_the_poster_opens_a_dispute_instead_of_deciding(client, db, resident, neighbour):
+    task = helpers.peer_task(poster=neighbour)
+    proof = services.submit_proof(
+        claim=helpers.claim(task, resident), resident=resident, uploads=[], note="", submission_key="d", now=LATER
+    )
+    client.force_login(neighbour)
+    client.post(reverse("verification:dispute", args=[proof.pk]), {"message": "Half done"})
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.DISPUTED and proof.dispute.opened_by == neighbour
+
+
+def test_my_proofs_lists_with_a_constant_number_of_queries(client, db, parks, publisher, resident):
+    task = helpers.city_task(department=parks, creator=publisher, slots=5)
+    client.force_login(resident)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    services.submit_proof(
+        claim=helpers.claim(task, resident),
+        resident=resident,
+        uploads=helpers.good_upload(),
+        note="",
+        submission_key="m0",
+        now=LATER,
+    )
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("verification:my_proofs"))
+    other = helpers.city_task(department=parks, creator=publisher, slots=5, title="Another")
+    services.submit_proof(
+        claim=helpers.claim(other, resident),
+        resident=resident,
+        uploads=helpers.good_upload(),
+        note="",
+        submission_key="m1",
+        now=LATER,
+    )
+    with CaptureQueriesContext(connection) as two:
+        response = client.get(reverse("verification:my_proofs"))
+    assert len(response.context["proofs"]) == 2
+    assert len(two) == len(one)
+
+
+def test_the_claim_proof_tag_offers_the_upload_and_then_shows_the_status(claim, resident):
+    from django.template import Context, Template
+
+    template = Template("{% load verification_tags %}{% proof_status claim %}")
+    assert reverse("verification:submit", args=[claim.pk]) in template.render(Context({"claim": claim}))
+    services.submit_proof(
+        claim=claim, resident=resident, uploads=helpers.good_upload(), note="", submission_key="t", now=LATER
+    )
+    claim.refresh_from_db()
+    html = template.render(Context({"claim": claim}))
+    assert reverse("verification:submit", args=[claim.pk]) not in html
+    assert "badge" in html
