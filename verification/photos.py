@@ -367,7 +367,8 @@ def _process_open_image(image: Image.Image, *, fmt: str, local_zone: str) -> Pro
     if orientation in {2, 3, 4, 5, 6, 7, 8}:
         display = ImageOps.exif_transpose(display)
     display = _to_rgb(display)
-    thumbnail = display.resize(_scaled(display.size, THUMBNAIL_MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    # reducing_gap=1.0: an integer box reduction first (cheap), then a short bilinear step; fine for 400 px.
+    thumbnail = display.resize(_scaled(display.size, THUMBNAIL_MAX_SIDE), Image.Resampling.BILINEAR, reducing_gap=1.0)
 
     return ProcessedPhoto(
         source_format=fmt,
