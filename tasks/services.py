@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
@@ -128,15 +129,16 @@ def expire_due_claims(*, now: datetime, task_id: int | None = None, resident=Non
 def claim_task(*, task: Task, resident, now: datetime) -> Claim:
     """Claims one slot of the task for the resident.
 
-    Runs inside atomic(). The slot is taken with one conditional UPDATE of the task row (which row-locks it
-    on PostgreSQL until commit), so concurrent claimants of the last slot get exactly one winner; the
-    claim row is written after that, and a second claim by the same resident is stopped by a unique
-    constraint as well as by the check here.
+    Runs inside atomic(); locks the resident's user row first (so one resident's concurrent claims are
+    counted against the limits one at a time), then takes the slot with one conditional UPDATE of the task
+    row (which row-locks it on PostgreSQL until commit), so concurrent claimants of the last slot get
+    exactly one winner. A second claim by the same resident is also stopped by a unique constraint.
     """
     if task.poster_id is not None and task.poster_id == resident.pk:
         raise exceptions.OwnTask()
     policy = TaskPolicy.current()
     with transaction.atomic():
+        get_user_model().objects.select_for_update().only("pk").get(pk=resident.pk)
         if (
             Claim.objects.filter(task=task, resident=resident, status__in=Claim.BLOCKING_RECLAIM)
             .exclude(status=C.ACTIVE, expires_at__lte=now)
@@ -725,11 +727,12 @@ def create_tasks_from_template(*, template: TaskTemplate, rows: list[PlaceRow], 
 def sweep(*, now: datetime) -> int:
     """run_sweeps: expires claims whose window passed, closes tasks past their deadline and refunds them.
 
-    Idempotent. A task whose proofs still wait for a decision is closed by a later run.
+    Idempotent. A task with claims still in progress is closed by a later run.
     """
     count = expire_due_claims(now=now)
+    # Claims still in progress (a proof waiting, or a claim reopened for changes) keep the task open.
     due = Task.objects.filter(status__in=[S.OPEN, S.FULL, S.SCREENING], deadline__lte=now).exclude(
-        claims__status=C.SUBMITTED
+        claims__status__in=Claim.HOLDING
     )
     for task in due.only("pk"):
         try:

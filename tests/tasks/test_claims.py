@@ -213,3 +213,19 @@ def test_one_resident_claiming_the_same_task_concurrently_gets_one_claim(parks):
     assert len([r for r in results if isinstance(r, Claim)]) == 1
     task.refresh_from_db()
     assert task.slots_left == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_resident_claiming_many_tasks_at_once_stays_within_the_active_claim_limit(parks):
+    require_postgres()
+    publisher = make_user("pub@example.fi", departments=[parks])
+    TaskPolicy.objects.update(max_active_claims=2)
+    tasks = [make_open_task(department=parks, created_by=publisher) for _ in range(6)]
+    resident = make_user("busy@example.fi")
+
+    results = run_concurrently(
+        6, lambda i: services.claim_task(task=Task.objects.get(pk=tasks[i].pk), resident=resident, now=NOW)
+    )
+    assert len([r for r in results if isinstance(r, Claim)]) == 2
+    assert len([r for r in results if isinstance(r, exceptions.ClaimLimitReached)]) == 4
+    assert Claim.objects.filter(resident=resident).count() == 2
