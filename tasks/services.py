@@ -139,31 +139,21 @@ def claim_task(*, task: Task, resident, now: datetime) -> Claim:
     policy = TaskPolicy.current()
     with transaction.atomic():
         get_user_model().objects.select_for_update().only("pk").get(pk=resident.pk)
-        if (
-            Claim.objects.filter(task=task, resident=resident, status__in=Claim.BLOCKING_RECLAIM)
-            .exclude(status=C.ACTIVE, expires_at__lte=now)
-            .exists()
-        ):
+        # The resident's own claims whose window passed end first (giving their slots back).
+        expire_due_claims(now=now, resident=resident)
+        if Claim.objects.filter(task=task, resident=resident, status__in=Claim.BLOCKING_RECLAIM).exists():
             raise exceptions.AlreadyClaimed()
-        active = (
-            Claim.objects.filter(resident=resident, status=C.ACTIVE, expires_at__gt=now).count()
-            + Claim.objects.filter(resident=resident, status=C.SUBMITTED).count()
-        )
+        active = Claim.objects.filter(resident=resident, status__in=Claim.HOLDING).count()
         if active >= policy.max_active_claims:
             raise exceptions.ClaimLimitReached()
         earnings = earnings_status(resident=resident, now=now, policy=policy)
         if earnings.blocks(task.reward_cents):
             raise exceptions.EarningsCapReached()
         if not _take_slot(task_id=task.pk, now=now):
-            # Claims whose window passed may still hold slots until the sweep runs: free them and retry.
-            if expire_due_claims(now=now, task_id=task.pk) and _take_slot(task_id=task.pk, now=now):
-                pass
-            else:
+            # Others' claims whose window passed may hold slots until the sweep runs: free them, retry once.
+            freed = expire_due_claims(now=now, task_id=task.pk)
+            if not (freed and _take_slot(task_id=task.pk, now=now)):
                 _raise_why_not_claimable(task_id=task.pk, now=now)
-        # An expired claim by the same resident may still be ACTIVE in the table; end it first.
-        Claim.objects.filter(task=task, resident=resident, status=C.ACTIVE, expires_at__lte=now).update(
-            status=C.EXPIRED, ended_at=now
-        )
         expires_at = min(now + timedelta(hours=task.claim_window_hours), task.deadline)
         try:
             with transaction.atomic():
