@@ -227,7 +227,7 @@ def complete_claim(*, claim: Claim, now: datetime) -> Claim:
 
 def reopen_claim_for_changes(*, claim: Claim, now: datetime) -> Claim:
     """The verifier asked for changes: the claim is active again with a fresh claim window."""
-    task = Task.objects.only("claim_window_hours", "deadline").get(pk=claim.task_id)
+    task = Task.objects.only("claim_window_hours").get(pk=claim.task_id)
     expires_at = max(now + timedelta(hours=task.claim_window_hours), now + timedelta(hours=1))
     updated = Claim.objects.filter(pk=claim.pk, status=C.SUBMITTED).update(
         status=C.ACTIVE, expires_at=expires_at, submitted_at=None
