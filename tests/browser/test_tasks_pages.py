@@ -132,3 +132,52 @@ def test_publisher_and_moderation_pages_have_no_accessibility_violations(live_se
     page.click("button[name=confirm][value='1']")
     page.wait_for_url(f"{live_server.url}/tasks/publish/")
     assert template.tasks.count() == 2
+
+
+def test_a_verifier_moderates_a_task_in_review_without_accessibility_violations(live_server, browser_page):
+    from people import roles
+    from tasks import services
+    from tasks.defaults import install
+    from tasks.models import Category, MarketRule, ScreeningOverride, Task, TaskPolicy
+    from tests.factories import make_user
+    from wallet import services as wallet
+
+    install(Category=Category, MarketRule=MarketRule, TaskPolicy=TaskPolicy)
+    resident = make_user("asukas@example.fi")
+    verifier = make_user("tarkastaja@example.fi", role=roles.VERIFIER)
+    wallet.credit_card_top_up(resident=resident, amount=5000, idempotency_key="browser:top-up")
+    now = timezone.now()
+    task = services.create_task(
+        created_by=resident,
+        poster=resident,
+        now=now,
+        category=Category.objects.get(slug="neighbour-help"),
+        title="Kauppa-apu",
+        description="Kannan kassit, maksan käteisellä.",
+        address="",
+        latitude=None,
+        longitude=None,
+        reward_cents=800,
+        slots=1,
+        claim_window_hours=24,
+        deadline=now + timedelta(days=2),
+        photo_count=0,
+        before_after=False,
+        taken_after_claim=False,
+        max_distance_m=None,
+    )
+    decision = services.submit_task(task=task, actor=resident, now=now)
+    page = browser_page
+    sign_in_with_session(page, live_server.url, verifier)
+    page.goto(f"{live_server.url}/tasks/moderation/")
+    assert axe_violations(page) == []
+    page.click("text=Kauppa-apu")
+    page.wait_for_url(f"{live_server.url}/tasks/moderation/{decision.pk}/")
+    assert axe_violations(page) == []
+    page.check("input[name=outcome][value=allow]")
+    page.fill("textarea[name=reason]", "Maksu vain eRahana.")
+    page.click("button[type=submit]:has-text('Tallenna päätös')")
+    page.wait_for_url(f"{live_server.url}/tasks/moderation/")
+    task.refresh_from_db()
+    assert task.status == Task.Status.OPEN
+    assert ScreeningOverride.objects.get().reason == "Maksu vain eRahana."
