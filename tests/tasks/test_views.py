@@ -481,3 +481,11 @@ def test_a_template_batch_accepts_an_uploaded_csv_file(client, publisher, parks)
     assert response.status_code == 302
     task = Task.objects.get()
     assert (task.title, str(task.latitude)) == ("Roskat: Kruununpuisto", "61.172400")
+
+
+def test_an_anonymous_visitor_browses_the_list_and_a_task_and_is_asked_to_sign_in(client, city_task):
+    assert city_task.title in client.get(reverse("tasks:list")).content.decode()
+    page = client.get(reverse("tasks:detail", args=[city_task.pk])).content.decode()
+    assert reverse("account_login") in page
+    assert reverse("tasks:claim", args=[city_task.pk]) not in page
+    assert client.get(reverse("tasks:mine")).status_code == 302
