@@ -26,6 +26,7 @@ from vouchers.exceptions import (
     VoucherNotFound,
     VoucherOfAnotherPartner,
 )
+from vouchers.formats import decimal_euros
 from vouchers.forms import BuyForm, RedeemForm, SettlementForm, new_idempotency_key
 from vouchers.qr import qr_svg
 from vouchers.ratelimit import check_rate
@@ -252,12 +253,6 @@ def settlement(request):
     return render(request, "vouchers/settlement.html", context, status=status)
 
 
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
 @login_required
 def settlement_csv(request):
     partner, form, report = _settlement_for(request)
@@ -277,8 +272,10 @@ def settlement_csv(request):
                 voucher.product.name,
                 timezone.localtime(voucher.redeemed_at).isoformat(timespec="seconds"),
                 voucher.redeemed_where,
-                _euros(voucher.face_value),
+                decimal_euros(voucher.face_value),
             ]
         )
-    writer.writerow(["TOTAL", f"{report.count} vouchers", report.period, partner.name, _euros(report.total_face_value)])
+    writer.writerow(
+        ["TOTAL", f"{report.count} vouchers", report.period, partner.name, decimal_euros(report.total_face_value)]
+    )
     return response
