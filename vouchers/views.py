@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -114,6 +115,10 @@ def detail(request, code: str):
 # --- Desk -----------------------------------------------------------------------------------------
 
 
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 def _desk_where(partner, user) -> str:
     return f"{partner.name} ({user.public_name})"
 
@@ -157,8 +162,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             "kind": "bad",
             "code": "expired",
             "title": _("Expired"),
-            "detail": _("This voucher was valid until %(date)s.")
-            % {"date": timezone.localtime(exc.voucher.expires_at).strftime("%d.%m.%Y %H:%M")},
+            "detail": _("This voucher was valid until %(date)s.") % {"date": _when(exc.voucher.expires_at)},
             "voucher": exc.voucher,
         }
     except VoucherAlreadyRedeemed as exc:
@@ -168,7 +172,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             "title": _("Already used"),
             "detail": _("Used on %(when)s at %(where)s.")
             % {
-                "when": timezone.localtime(exc.voucher.redeemed_at).strftime("%d.%m.%Y %H:%M"),
+                "when": _when(exc.voucher.redeemed_at),
                 "where": exc.voucher.redeemed_where,
             },
             "voucher": exc.voucher,
