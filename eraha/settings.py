@@ -290,6 +290,9 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 WALLET_NEIGHBOUR_DAILY_LIMIT = env_int("WALLET_NEIGHBOUR_DAILY_LIMIT", 50_00, minimum=0)
 WALLET_NEIGHBOUR_MONTHLY_LIMIT = env_int("WALLET_NEIGHBOUR_MONTHLY_LIMIT", 200_00, minimum=0)
 WALLET_STATEMENT_PAGE_SIZE = 25
+# PostgreSQL: the posting call is a prepared statement. Turn off behind PgBouncer in transaction mode
+# older than 1.21 (no prepared statement support there).
+LEDGER_PREPARED_STATEMENTS = env_bool("LEDGER_PREPARED_STATEMENTS", True)
 # Who is on the other side of a statement line: owner-key prefix → function(ids) -> {id: label}.
 WALLET_OWNER_LABELS = {
     "user": "wallet.selectors.user_labels",
