@@ -322,10 +322,12 @@ DEMO_SEEDERS = [
     "wallet.demo.seed",
     "tasks.demo.seed",
     "vouchers.demo.seed",
+    "verification.demo.seed",
 ]
 SWEEPS: list[str] = [
     "tasks.services.sweep",
     "vouchers.services.sweep",
+    "verification.services.sweep",
 ]
 
 # Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes
