@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from eraha import views
+
+# The admin signs in through allauth, so the same MFA and rate limits apply.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "eRaha"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from people.models import Department, User
+from people.models import Department, StaffAction, User
 
 
 @admin.register(Department)
@@ -30,3 +30,27 @@ class UserAdmin(BaseUserAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+
+@admin.register(StaffAction)
+class StaffActionAdmin(admin.ModelAdmin):
+    """Read-only: the audit log is written by the services, never edited."""
+
+    list_display = ["created_at", "actor", "action", "target", "reason"]
+    list_filter = ["action"]
+    search_fields = ["target", "reason", "actor__email"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        from people.roles import is_city_admin
+
+        return is_city_admin(request.user)

@@ -7,7 +7,7 @@ from django.conf import settings
 
 from people import roles
 from people.models import User
-from people.services import assign_role, ensure_role_groups, upsert_department
+from people.services import assign_role, ensure_role_groups, ensure_totp, upsert_department
 
 DEPARTMENTS = [
     ("parks", "Puistot ja viheralueet", "Parker och grönområden", "Parks and green areas"),
@@ -62,8 +62,11 @@ def seed(*, now) -> list[str]:
         EmailAddress.objects.get_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         if role is not None:
             assign_role(user=user, role=role)
+            ensure_totp(user=user)
         if dept_slugs:
             user.departments.add(*(departments[slug] for slug in dept_slugs))
         label = role.label if role else "resident"
         lines.append(f"  {email:<24} {label}")
+    lines.append("Staff accounts use two-factor authentication: get the current code with")
+    lines.append("  .venv/bin/python manage.py totp_code tarkastaja@example.fi")
     return lines

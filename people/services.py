@@ -83,3 +83,30 @@ def upsert_department(*, slug: str, name_fi: str, name_sv: str, name_en: str) ->
         slug=slug, defaults={"name_fi": name_fi, "name_sv": name_sv, "name_en": name_en}
     )
     return department
+
+
+def record_staff_action(
+    *, actor: User | None, action: str, target: str = "", reason: str = "", details: dict | None = None, now=None
+):
+    """Writes one row of the staff audit log. Call it inside the atomic block of the action it records."""
+    from django.utils import timezone
+
+    from people.models import StaffAction
+
+    return StaffAction.objects.create(
+        created_at=now or timezone.now(),
+        actor=actor,
+        action=action,
+        target=target[:120],
+        reason=reason,
+        details=details or {},
+    )
+
+
+def ensure_totp(*, user: User) -> None:
+    """Activates a TOTP authenticator with a fresh random secret unless the user already has one."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())

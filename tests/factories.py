@@ -12,8 +12,11 @@ _counter = itertools.count(1)
 PASSWORD = "correct-horse-battery"
 
 
-def make_user(email: str | None = None, *, role=None, departments=(), verified: bool = True, **fields) -> User:
-    from people.services import assign_role
+def make_user(
+    email: str | None = None, *, role=None, departments=(), verified: bool = True, mfa: bool | None = None, **fields
+) -> User:
+    """A user with a verified e-mail; staff (with a role) get a TOTP authenticator unless mfa=False."""
+    from people.services import assign_role, ensure_totp
 
     number = next(_counter)
     email = email or f"user{number}@example.fi"
@@ -25,4 +28,6 @@ def make_user(email: str | None = None, *, role=None, departments=(), verified: 
         assign_role(user=user, role=role)
     if departments:
         user.departments.add(*departments)
+    if mfa if mfa is not None else role is not None:
+        ensure_totp(user=user)
     return user

@@ -28,6 +28,7 @@ try:
     from psycopg.types.numeric import Int8
 except ImportError:  # an SQLite-only installation
     psycopg = Int8 = None
+from django.conf import settings
 from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -269,6 +270,10 @@ def _execute(connection, params) -> list:
     cached = getattr(connection, "_wallet_post", None)
     with connection.wrap_database_errors:
         if cached is None or cached[0] is not raw or cached[1].closed:
+            if settings.LEDGER_PREPARED_STATEMENTS and raw.prepare_threshold is None:
+                # Django leaves prepared statements off (for PgBouncer in transaction mode); only
+                # server-binding cursors prepare, and this is the only one, so it affects this call alone.
+                raw.prepare_threshold = 1
             cursor = psycopg.Cursor(raw)
             cursor.execute(_POST_SQL, params, prepare=True)
             row = cursor.fetchone()

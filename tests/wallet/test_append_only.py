@@ -88,3 +88,18 @@ def test_ledger_audit_prints_a_summary_and_passes(paid, capsys):
     call_command("ledger_audit")
     out = capsys.readouterr().out
     assert "Ledger audit passed" in out and "5.00 eRaha" in out.replace(",", ".")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_can_post_and_the_tables_are_emptied_after_it(resident):
+    # On SQLite the tables are emptied with DELETE after this test; the after-test fixture allows it.
+    services.credit_card_top_up(resident=resident, amount=1_00, idempotency_key="t1")
+    assert Entry.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_next_transactional_test_starts_with_an_empty_ledger_that_is_locked_again(resident):
+    assert Entry.objects.count() == 0
+    services.credit_card_top_up(resident=resident, amount=1_00, idempotency_key="t1")
+    with pytest.raises(DatabaseError, match="append-only"), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM wallet_entry")
