@@ -23,6 +23,10 @@ def translated(message) -> bool:
     return all(s.strip() for s in strings)
 
 
+def _forms(string):
+    return tuple(string) if isinstance(string, (list, tuple)) else string
+
+
 def main() -> int:
     problems: list[str] = []
     for language in LANGUAGES:
@@ -46,7 +50,8 @@ def main() -> int:
                 problems.append(f"{where} has no translation")
             if translated(message) and not message.fuzzy:
                 compiled_message = compiled.get(message.id, context=message.context)
-                if compiled_message is None or compiled_message.string != message.string:
+                # Babel reads plural forms from a .po file as a tuple and from a .mo file as a list.
+                if compiled_message is None or _forms(compiled_message.string) != _forms(message.string):
                     problems.append(f"{where} differs in {mo_path.name}: run `make messages`")
         print(f"{language}: {sum(1 for m in catalog if m.id)} messages checked")
     for problem in problems:

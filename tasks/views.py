@@ -390,11 +390,14 @@ def moderation_queue(request):
         .select_related("task", "task__category", "task__department", "task__poster")
         .order_by("created_at", "pk")[:100]
     )
-    blocked = list(
+    latest_blocks = {}
+    for decision in (
         ScreeningDecision.objects.filter(outcome=rules.BLOCK, task__status=Task.Status.BLOCKED)
         .select_related("task", "task__category")
-        .order_by("-created_at", "-pk")[:30]
-    )
+        .order_by("-created_at", "-pk")[:60]
+    ):
+        latest_blocks.setdefault(decision.task_id, decision)  # a task screened twice is listed once
+    blocked = list(latest_blocks.values())[:30]
     return render(request, "tasks/moderation_queue.html", {"pending": pending, "blocked": blocked})
 
 

@@ -263,3 +263,48 @@ def test_a_template_whose_rows_the_rules_block_publishes_nothing(parks, publishe
         services.create_tasks_from_template(template=template, rows=rows, actor=publisher, now=NOW)
     assert [number for number, _ in error.value.errors] == [2, 3]
     assert not Task.objects.exists()
+
+
+def test_run_sweeps_runs_the_tasks_sweep(parks, publisher, resident):
+    from io import StringIO
+
+    import time_machine
+    from django.core.management import call_command
+
+    fund(parks, 10_000)
+    task = city_task(parks, publisher)
+    services.submit_task(task=task, actor=publisher, now=NOW)
+    out = StringIO()
+    with time_machine.travel(task.deadline + timedelta(hours=1), tick=False):
+        call_command("run_sweeps", stdout=out)
+    task.refresh_from_db()
+    assert task.status == Task.Status.CLOSED
+    assert "tasks.services.sweep: 1" in out.getvalue()
+    assert wallet.department_balance(department=parks) == 10_000
+
+
+def test_the_sweep_closes_a_task_still_waiting_for_review_without_money(resident):
+    task = peer_task(resident, description="Maksan käteisellä.")
+    services.submit_task(task=task, actor=resident, now=NOW)
+    assert services.sweep(now=task.deadline + timedelta(minutes=1)) == 1
+    task.refresh_from_db()
+    assert task.status == Task.Status.CLOSED
+    assert not ScreeningDecision.objects.filter(resolution=ScreeningDecision.Resolution.PENDING).exists()
+
+
+def test_a_claim_reopened_for_changes_keeps_the_task_open_past_its_deadline(parks, publisher, resident):
+    fund(parks, 10_000)
+    task = city_task(parks, publisher, deadline=NOW + timedelta(hours=5))
+    services.submit_task(task=task, actor=publisher, now=NOW)
+    claim = services.claim_task(task=task, resident=resident, now=NOW)
+    services.mark_claim_submitted(claim=claim, now=NOW + timedelta(hours=4))
+    services.reopen_claim_for_changes(claim=claim, now=NOW + timedelta(hours=4, minutes=30))
+    assert services.sweep(now=NOW + timedelta(hours=6)) == 0
+    task.refresh_from_db()
+    claim.refresh_from_db()
+    assert (task.status, claim.status) == (Task.Status.OPEN, Claim.Status.ACTIVE)
+    after_claim = claim.expires_at + timedelta(minutes=1)
+    assert services.sweep(now=after_claim) == 2  # the claim expires, then the task closes
+    task.refresh_from_db()
+    assert task.status == Task.Status.CLOSED
+    assert wallet.department_balance(department=parks) == 10_000
