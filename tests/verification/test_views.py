@@ -396,3 +396,10 @@ def test_the_claim_proof_tag_offers_the_upload_and_then_shows_the_status(claim, 
     html = template.render(Context({"claim": claim}))
     assert reverse("verification:submit", args=[claim.pk]) not in html
     assert "badge" in html
+
+
+def test_my_proofs_offers_the_upload_for_claims_waiting_for_proof(client, claim, resident):
+    client.force_login(resident)
+    response = client.get(reverse("verification:my_proofs"))
+    assert list(response.context["waiting"]) == [claim]
+    assert reverse("verification:submit", args=[claim.pk]).encode() in response.content
