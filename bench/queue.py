@@ -61,7 +61,7 @@ def populate(count: int):
 
     from people import roles
     from people.models import User
-    from people.services import assign_role, upsert_department
+    from people.services import assign_role, ensure_totp, upsert_department
     from tasks.models import Category, Claim, Task
     from verification.models import Proof, ProofPhoto
     from verification.sample_photos import sample_jpeg
@@ -71,6 +71,7 @@ def populate(count: int):
     parks = upsert_department(slug="parks", name_fi="Puistot", name_sv="Parker", name_en="Parks")
     verifier = User.objects.create_user(email="tarkastaja@example.fi", password="bench-password-1")
     assign_role(user=verifier, role=roles.VERIFIER)
+    ensure_totp(user=verifier)  # staff pages need two-factor authentication set up
     verifier.departments.add(parks)
     publisher = User.objects.create_user(email="julkaisija@example.fi", password="bench-password-1")
     category, _ = Category.objects.get_or_create(
