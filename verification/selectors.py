@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from people.models import Department
 from verification import checks
 from verification.models import Decision, Proof, QueueLock
-from verification.services import queue_for
+from verification.services import locked_by_others, queue_for
 
 
 def flags_with_reasons(proof: Proof) -> list[dict]:
@@ -99,7 +99,7 @@ def queue_context(*, verifier, proof: Proof | None, department_id: int | None, n
     following = (
         queued.exclude(pk=proof.pk)
         .filter(Q(submitted_at__gt=proof.submitted_at) | Q(submitted_at=proof.submitted_at, pk__gt=proof.pk))
-        .exclude(Q(lock__expires_at__gt=now) & ~Q(lock__verifier=verifier))
+        .exclude(locked_by_others(verifier=verifier, now=now))
         .first()
     )
     if following is not None:
