@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
+    path("", include("vouchers.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"
