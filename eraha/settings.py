@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tasks",
     "verification",
     "vouchers",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
+                "notifications.context_processors.live_status",
             ],
         },
     },
@@ -227,6 +229,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------------
+# Links in e-mails point here (no request to take the host from when a sweep sends them).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "eRaha <noreply@eraha.example.fi>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env_str("EMAIL_HOST")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"
