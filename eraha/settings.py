@@ -134,7 +134,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis's blocking
+            # BZPOPMIN: idle consumers then die with TimeoutError. Read longer than that; connect fast.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10, "socket_connect_timeout": 2}]},
         }
     }
     CACHES = {

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from notifications import services
 from notifications.kinds import Kind
 from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone, screenshot
-from tests.notifications.conftest import REDIS_TEST_URL, redis_available, session_cookie
+from tests.notifications.conftest import REDIS_TEST_URL, redis_available, redis_layer, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,9 +39,7 @@ def asgi_server(settings):
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     import uvicorn
 
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_TEST_URL]}}
-    }
+    settings.CHANNEL_LAYERS = redis_layer(REDIS_TEST_URL)
     from eraha.asgi import application
 
     port = _free_port()

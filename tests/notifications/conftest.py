@@ -26,15 +26,23 @@ def closed_port() -> int:
         return probe.getsockname()[1]
 
 
+def redis_layer(url: str) -> dict:
+    """The production layer settings (eraha/settings.py) pointed at `url`."""
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": url, "socket_timeout": 10, "socket_connect_timeout": 2}]},
+        }
+    }
+
+
 @pytest.fixture(params=["memory", "redis"])
 def channel_layer_kind(request, settings):
     """Runs a test on the in-memory layer and on the Redis layer (db 6) when Redis is there."""
     if request.param == "redis":
         if not redis_available():
             pytest.skip("Redis is not running on 127.0.0.1:6379")
-        settings.CHANNEL_LAYERS = {
-            "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_TEST_URL]}}
-        }
+        settings.CHANNEL_LAYERS = redis_layer(REDIS_TEST_URL)
     else:
         settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     return request.param

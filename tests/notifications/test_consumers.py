@@ -191,3 +191,27 @@ def test_work_that_rolls_back_sends_nothing_to_the_stream(channel_layer_kind, re
 
     run(scenario)
     assert not resident.notifications.exists()
+
+
+def test_an_idle_stream_on_redis_outlives_the_layers_blocking_read(resident):
+    """channels_redis blocks 5 s per read; redis-py 8 also times out reads at 5 s unless told otherwise."""
+    from tests.notifications.conftest import REDIS_TEST_URL, redis_available, redis_layer
+
+    if not redis_available():
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    from django.test import override_settings
+
+    cookie = session_cookie(resident)
+
+    async def scenario():
+        import asyncio
+
+        ws = communicator("/ws/resident/", cookie=cookie)
+        assert (await ws.connect())[0]
+        await asyncio.sleep(6.5)
+        await sync_to_async(_approve)(resident)
+        assert "Roskien keruu" in await ws.receive_from(timeout=3)
+        await ws.disconnect()
+
+    with override_settings(CHANNEL_LAYERS=redis_layer(REDIS_TEST_URL)):
+        run(scenario)

@@ -13,7 +13,7 @@ from notifications import services
 from notifications.exceptions import MissingParameter, UnknownKind
 from notifications.kinds import Kind
 from notifications.models import Notification
-from tests.notifications.conftest import closed_port
+from tests.notifications.conftest import closed_port, redis_layer
 
 APPROVAL = {"task": "Roskien keruu", "amount": 500, "balance": 2500}
 
@@ -140,12 +140,7 @@ def test_marking_read_pushes_the_new_unread_count(resident, pushes, django_captu
 
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_down_the_action_succeeds_and_the_missed_push_is_logged(resident, settings, caplog):
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [f"redis://127.0.0.1:{closed_port()}/6"]},
-        }
-    }
+    settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{closed_port()}/6")
     with caplog.at_level(logging.WARNING, logger="notifications.services"), transaction.atomic():
         services.notify(recipient=resident, kind=Kind.PROOF_APPROVED, params=APPROVAL)
         services.broadcast_queue_event(event="decided", proof_id=1)
