@@ -24,11 +24,18 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=300, blank=True)
     is_read = models.BooleanField(_("read"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Set by sweeps ("claim-expiring:42") so running them again never repeats a notice.
+    key = models.CharField(_("key"), max_length=120, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], condition=~Q(key=""), name="notification_unique_key_per_recipient"
+            ),
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
             # The header counts unread notices on every page: a small partial index answers it.

@@ -15,7 +15,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -39,13 +39,17 @@ def recipient_language(user) -> str:
     return user.preferred_language or settings.LANGUAGE_CODE
 
 
-def notify(*, recipient, kind: str, params: dict, link: str = "", email: bool | None = None) -> Notification:
+def notify(
+    *, recipient, kind: str, params: dict, link: str = "", email: bool | None = None, key: str = ""
+) -> Notification:
     """Creates a notice for `recipient` in their language, inside the caller's transaction.
 
     After commit: pushes it to the recipient's open pages (notice, unread count and, when `params` has a
     `balance` in cents, the new balance) and e-mails it for the kinds in EMAIL_KINDS (`email=True/False`
     overrides the kind's default), unless the recipient turned e-mail off. Amount parameters (`amount`,
-    `balance`) are integer cents; datetimes are shown in Helsinki time.
+    `balance`) are integer cents; datetimes are shown in Helsinki time. With a `key` (e.g.
+    "claim-expiring:42") the notice is created at most once per recipient: a repeat returns the first one
+    and sends nothing, so sweeps can run any number of times.
     """
     try:
         kind = Kind(kind)
@@ -57,9 +61,18 @@ def notify(*, recipient, kind: str, params: dict, link: str = "", email: bool | 
             text = render_text(kind, params)
         except KeyError as error:
             raise MissingParameter(f"Notification {kind} needs parameter {error.args[0]!r}.") from error
-    notification = Notification.objects.create(
-        recipient=recipient, kind=kind, text=text, link=link, created_at=timezone.now()
-    )
+    if key:
+        existing = Notification.objects.filter(recipient=recipient, key=key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(
+                recipient=recipient, kind=kind, text=text, link=link, key=key, created_at=timezone.now()
+            )
+    except IntegrityError:
+        # A concurrent sweep created the same keyed notice a moment ago: it sends the push, not us.
+        return Notification.objects.get(recipient=recipient, key=key)
     balance = params.get("balance")
     transaction.on_commit(partial(_push_notice, notification=notification, balance=balance), robust=True)
     wants_email = kind in EMAIL_KINDS if email is None else email

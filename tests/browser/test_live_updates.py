@@ -12,12 +12,12 @@ import threading
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from notifications import services
 from notifications.kinds import Kind
 from tests.browser.conftest import PHONE, assert_accessible, assert_fits_phone, screenshot
-from tests.notifications.conftest import REDIS_TEST_URL, redis_available, redis_layer, session_cookie
+from tests.notifications.conftest import REDIS_TEST_URL, in_own_thread, redis_available, redis_layer, session_cookie
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,24 +59,6 @@ def asgi_server(settings):
     thread.join(timeout=10)
 
 
-def _in_another_thread(work) -> None:
-    """Runs `work` the way a request in another worker would: its own thread and database connection."""
-    errors = []
-
-    def target():
-        try:
-            work()
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=30)
-    assert not errors, errors
-
-
 def test_an_approval_shows_up_on_the_residents_open_page_without_a_reload(chromium_browser, asgi_server, resident):
     from playwright.sync_api import expect
 
@@ -102,7 +84,7 @@ def test_an_approval_shows_up_on_the_residents_open_page_without_a_reload(chromi
                 )
 
         started = time.monotonic()
-        _in_another_thread(approve)
+        in_own_thread(approve)  # as a verifier's request in another worker would
         expect(page.locator("#unread-count")).to_have_text("Ilmoitukset: 1 uusi")
         elapsed = time.monotonic() - started
         assert elapsed < 1.0, f"the update took {elapsed:.2f} s"

@@ -63,3 +63,20 @@ def communicator(path: str, *, cookie: str | None = None, origin: str | None = "
     if cookie is not None:
         headers.append((b"cookie", f"sessionid={cookie}".encode()))
     return WebsocketCommunicator(application, path, headers=headers)
+
+
+def in_own_thread(work):
+    """Runs `work` in a fresh thread and returns its result. After the browser tests Playwright's event loop
+    is still set in the main thread, where async_to_sync (used by every push) refuses to run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    def target():
+        try:
+            return work()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(target).result()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
@@ -30,7 +32,10 @@ def _broadcast(event="lock_taken", proof_id=7, html=""):
 
 
 def run(scenario):
-    async_to_sync(scenario)()
+    """Runs the async scenario in a thread of its own: after the browser tests, Playwright's event loop is
+    still set in the main thread, and async_to_sync refuses to run there."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(async_to_sync(scenario)).result()
 
 
 def test_a_signed_in_resident_receives_their_own_notice_with_count_and_balance(channel_layer_kind, resident):

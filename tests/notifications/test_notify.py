@@ -13,7 +13,7 @@ from notifications import services
 from notifications.exceptions import MissingParameter, UnknownKind
 from notifications.kinds import Kind
 from notifications.models import Notification
-from tests.notifications.conftest import closed_port, redis_layer
+from tests.notifications.conftest import closed_port, in_own_thread, redis_layer
 
 APPROVAL = {"task": "Roskien keruu", "amount": 500, "balance": 2500}
 
@@ -141,9 +141,14 @@ def test_marking_read_pushes_the_new_unread_count(resident, pushes, django_captu
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_down_the_action_succeeds_and_the_missed_push_is_logged(resident, settings, caplog):
     settings.CHANNEL_LAYERS = redis_layer(f"redis://127.0.0.1:{closed_port()}/6")
-    with caplog.at_level(logging.WARNING, logger="notifications.services"), transaction.atomic():
-        services.notify(recipient=resident, kind=Kind.PROOF_APPROVED, params=APPROVAL)
-        services.broadcast_queue_event(event="decided", proof_id=1)
+
+    def approve():
+        with transaction.atomic():
+            services.notify(recipient=resident, kind=Kind.PROOF_APPROVED, params=APPROVAL)
+            services.broadcast_queue_event(event="decided", proof_id=1)
+
+    with caplog.at_level(logging.WARNING, logger="notifications.services"):
+        in_own_thread(approve)
     assert Notification.objects.filter(recipient=resident, kind="proof_approved").count() == 1
     failures = [r for r in caplog.records if "Live push" in r.getMessage()]
     assert {r.getMessage().split()[3] for r in failures} == {f"user.{resident.pk}", "queue"}
@@ -158,8 +163,12 @@ def test_a_failing_channel_layer_never_reaches_the_user(resident, caplog):
         mock.patch("notifications.services.get_channel_layer", return_value=layer),
         caplog.at_level(logging.WARNING, logger="notifications.services"),
     ):
-        with transaction.atomic():
-            services.notify(recipient=resident, kind=Kind.PROOF_APPROVED, params=APPROVAL)
+
+        def approve():
+            with transaction.atomic():
+                services.notify(recipient=resident, kind=Kind.PROOF_APPROVED, params=APPROVAL)
+
+        in_own_thread(approve)
         assert layer.group_send.await_count == 1
     assert Notification.objects.filter(recipient=resident).count() == 1
     assert any("Live push" in r.getMessage() for r in caplog.records)
@@ -175,3 +184,14 @@ def test_a_failing_mail_server_does_not_fail_the_action(resident, pushes, caplog
         services.notify(recipient=resident, kind=Kind.PROOF_REJECTED, params={"task": "T", "reason": "R"})
     assert Notification.objects.filter(recipient=resident).count() == 1
     assert any("E-mail notice" in r.getMessage() for r in caplog.records)
+
+
+def test_a_keyed_notice_is_created_and_sent_once(resident, pushes, django_capture_on_commit_callbacks):
+    params = {"task": "Roskien keruu", "expires_at": "klo 12"}
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.notify(recipient=resident, kind=Kind.CLAIM_EXPIRING, params=params, key="claim-expiring:4")
+        again = services.notify(recipient=resident, kind=Kind.CLAIM_EXPIRING, params=params, key="claim-expiring:4")
+        other = services.notify(recipient=resident, kind=Kind.CLAIM_EXPIRING, params=params, key="claim-expiring:5")
+    assert again.pk == first.pk != other.pk
+    assert Notification.objects.filter(recipient=resident).count() == 2
+    assert len(pushes) == 2 and len(mail.outbox) == 2
