@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
+                "wallet.context_processors.header_balance",
                 "notifications.context_processors.live_status",
             ],
         },
@@ -290,11 +291,47 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 
+# --- Ledger ---------------------------------------------------------------------------------------
+# How much a resident may send to neighbours, in cents of eRaha (per local calendar day and month).
+WALLET_NEIGHBOUR_DAILY_LIMIT = env_int("WALLET_NEIGHBOUR_DAILY_LIMIT", 50_00, minimum=0)
+WALLET_NEIGHBOUR_MONTHLY_LIMIT = env_int("WALLET_NEIGHBOUR_MONTHLY_LIMIT", 200_00, minimum=0)
+WALLET_STATEMENT_PAGE_SIZE = 25
+# PostgreSQL: the posting call is a prepared statement. Turn off behind PgBouncer in transaction mode
+# older than 1.21 (no prepared statement support there).
+LEDGER_PREPARED_STATEMENTS = env_bool("LEDGER_PREPARED_STATEMENTS", True)
+# Who is on the other side of a statement line: owner-key prefix → function(ids) -> {id: label}.
+WALLET_OWNER_LABELS = {
+    "user": "wallet.selectors.user_labels",
+    "department": "wallet.selectors.department_labels",
+}
+# Pending items on the wallet page: functions user -> list of {"label": str, "amount": cents}.
+WALLET_PENDING_PROVIDERS: list[str] = []
+# Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
+# (dotted paths to functions returning a list of wallet.audit.Violation).
+LEDGER_AUDIT_CHECKS = [
+    "wallet.audit.check_legs_sum_to_zero",
+    "wallet.audit.check_counters_match_entries",
+    "wallet.audit.check_entry_chain",
+    "wallet.audit.check_no_negative_accounts",
+    "wallet.audit.check_total_is_zero",
+    "wallet.audit.check_closed_escrows_are_empty",
+    "wallet.audit.check_reversals_mirror_originals",
+    "tasks.audit.check_ended_task_escrows_closed",
+    "tasks.audit.check_escrow_covers_claims_in_progress",
+    "wallet.audit.check_append_only_guards",
+]
+
 # Pluggable lists the management commands walk; each app adds its own entry.
 DEMO_SEEDERS = [
     "people.demo.seed",
+    "wallet.demo.seed",
+    "tasks.demo.seed",
+    "verification.demo.seed",
 ]
-SWEEPS: list[str] = []
+SWEEPS: list[str] = [
+    "tasks.services.sweep",
+    "verification.services.sweep",
+]
 
 LOGGING = {
     "version": 1,

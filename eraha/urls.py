@@ -15,7 +15,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readiness", views.readiness, name="readiness"),
     path("", include("people.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("", include("verification.urls")),
     path("accounts/", include("allauth.urls")),
+    path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
 ]

@@ -1,0 +1,586 @@
+"""The default categories and market-protection rule set for Finnish service markets.
+
+Installed by a data migration (so every new city starts protected) and again, idempotently, by seed_demo.
+After installation these rows belong to the city: they are edited in the admin, and installing again never
+overwrites an edited row (rows are matched by slug/code and only created when missing).
+
+Sources of the markets named here: household-deduction services (cleaning, home care, renovation,
+property maintenance, gardening), moving companies, snow work on private property and child care.
+"""
+
+# ruff: noqa: E501 (data: reasons are whole sentences)
+from __future__ import annotations
+
+# slug, fi, sv, en, posters, ceiling cents, blocked, photos, before/after, max distance m, auto-approval,
+# photo optional for peer tasks
+# fmt: off
+CATEGORIES = [
+    ("litter", "Roskien keräys", "Skräpplockning", "Litter picking", "both", 2000, False, 2, True, 300, True, False),
+    ("park-care", "Puistotalkoot", "Parktalko", "Park volunteering", "city", 3000, False, 2, True, 300, True, False),
+    ("nature", "Luonnonhoito", "Naturvård", "Nature care", "both", 2500, False, 2, True, 500, True, False),
+    ("library", "Kirjastoapu", "Biblioteksstöd", "Library help", "city", 2000, False, 1, False, 200, False, False),
+    ("events", "Tapahtuma-apu", "Evenemangshjälp", "Event help", "both", 3000, False, 1, False, 500, False, False),
+    ("neighbour-help", "Naapuriapu", "Grannhjälp", "Neighbour help", "residents", 2000, False, 1, False, None, False, True),
+    ("digital-help", "Digiapu", "Digital hjälp", "Digital help", "both", 1500, False, 1, False, None, False, True),
+    ("cleaning-services", "Siivouspalvelut", "Städtjänster", "Cleaning services", "both", 0, True, 1, False, None, False, False),
+    ("home-care", "Kotihoito ja hoiva", "Hemvård och omsorg", "Home care", "both", 0, True, 1, False, None, False, False),
+    ("renovation", "Remontit ja korjaukset", "Renoveringar och reparationer", "Renovation and repairs", "both", 0, True, 1, False, None, False, False),
+]
+# fmt: on
+
+_MARKET_REASON = {
+    "fi": "Tämä on maksullisten palvelujen työtä, jota eRaha ei tarjoa, jotta se ei kilpaile paikallisten yritysten kanssa.",
+    "sv": "Detta är arbete som säljs som betalda tjänster. eRaha erbjuder det inte, för att inte konkurrera med lokala företag.",
+    "en": "This is work sold as paid services. eRaha does not offer it, so that it does not compete with local businesses.",
+}
+
+BLOCKED_CATEGORY_REASONS = {
+    "cleaning-services": _MARKET_REASON,
+    "home-care": {
+        "fi": "Kotihoito ja hoiva ovat ammattilaisten työtä (kotihoito, kotipalvelut). Ota yhteyttä kaupungin palveluohjaukseen.",
+        "sv": "Hemvård och omsorg är arbete för yrkespersoner (hemvård, hemtjänst). Kontakta stadens servicehandledning.",
+        "en": "Home care is work for professionals (home care, home help services). Please contact the city's service guidance.",
+    },
+    "renovation": _MARKET_REASON,
+}
+
+# code, kind, language, action, applies to, allowed categories, phrases, reasons (fi, sv, en)
+RULES = [
+    (
+        "cleaning-home-fi",
+        "phrase",
+        "fi",
+        "block",
+        "all",
+        [],
+        [
+            "*kotisiivo*",
+            "*loppusiivo*",
+            "*muuttosiivo*",
+            "*suursiivo*",
+            "*siivouspalvel*",
+            "siivooja*",
+            "*ikkunanpesu*",
+            "*ikkunoidenpesu*",
+            "ikkunoi* pes*",
+            "pese* ikkun*",
+            "pest* ikkun*",
+            "*ikkunanpes*",
+            "*mattojenpesu*",
+            "siivoa* kotin*",
+            "siivoa* asunno*",
+        ],
+        {
+            "fi": "Kotien siivous ja ikkunanpesu ovat maksullisia siivouspalveluja. Niitä ei voi tilata eRahalla.",
+            "sv": "Hemstädning och fönsterputs är betalda städtjänster. De kan inte beställas med eRaha.",
+            "en": "Home cleaning and window cleaning are paid cleaning services. They cannot be ordered with eRaha.",
+        },
+    ),
+    (
+        "cleaning-home-sv",
+        "phrase",
+        "sv",
+        "block",
+        "all",
+        [],
+        [
+            "*hemstäd*",
+            "*flyttstäd*",
+            "*storstäd*",
+            "*städtjänst*",
+            "städhjälp*",
+            "städerska*",
+            "*fönsterputs*",
+            "*fönstertvätt*",
+            "putsa* fönst*",
+            "tvätta* fönst*",
+            "städa* hem*",
+            "städa* lägenhet*",
+            "städa* huset",
+        ],
+        {
+            "fi": "Kotien siivous ja ikkunanpesu ovat maksullisia siivouspalveluja. Niitä ei voi tilata eRahalla.",
+            "sv": "Hemstädning och fönsterputs är betalda städtjänster. De kan inte beställas med eRaha.",
+            "en": "Home cleaning and window cleaning are paid cleaning services. They cannot be ordered with eRaha.",
+        },
+    ),
+    (
+        "cleaning-home-en",
+        "phrase",
+        "en",
+        "block",
+        "all",
+        [],
+        [
+            "house cleaning",
+            "home cleaning",
+            "window cleaning",
+            "clean* window*",
+            "wash* window*",
+            "cleaning service*",
+            "cleaner",
+            "cleaners",
+            "housekeep*",
+            "deep clean*",
+            "clean* my house",
+            "clean* my flat",
+            "clean* my apartment",
+            "clean* the house",
+            "clean* the flat",
+            "clean* the apartment",
+        ],
+        {
+            "fi": "Kotien siivous ja ikkunanpesu ovat maksullisia siivouspalveluja. Niitä ei voi tilata eRahalla.",
+            "sv": "Hemstädning och fönsterputs är betalda städtjänster. De kan inte beställas med eRaha.",
+            "en": "Home cleaning and window cleaning are paid cleaning services. They cannot be ordered with eRaha.",
+        },
+    ),
+    (
+        "cleaning-general",
+        "phrase",
+        "",
+        "review",
+        "all",
+        ["litter", "park-care", "nature", "events"],
+        ["*siivo*", "städa*", "städning*", "*städning", "cleaning"],
+        {
+            "fi": "Tehtävä mainitsee siivouksen. Henkilökunta tarkistaa, ettei se kilpaile siivouspalvelujen kanssa.",
+            "sv": "Uppdraget nämner städning. Personalen kontrollerar att det inte konkurrerar med städtjänster.",
+            "en": "The task mentions cleaning. Staff check that it does not compete with cleaning services.",
+        },
+    ),
+    (
+        "property-maintenance",
+        "phrase",
+        "",
+        "block",
+        "all",
+        [],
+        [
+            "*kiinteistöhuol*",
+            "*talonmie*",
+            "huoltomie*",
+            "*kiinteistönhoi*",
+            "*räystäskour*",
+            "*rännien*",
+            "*fastighetsskötsel*",
+            "*fastighetsservice*",
+            "vaktmästar*",
+            "*hängrännor*",
+            "property maintenance",
+            "caretaker*",
+            "janitor*",
+            "gutter*",
+        ],
+        {
+            "fi": "Kiinteistöhuolto on maksullinen palvelu, jota taloyhtiöt ja omistajat ostavat yrityksiltä.",
+            "sv": "Fastighetsskötsel är en betald tjänst som husbolag och ägare köper av företag.",
+            "en": "Property maintenance is a paid service that housing companies and owners buy from businesses.",
+        },
+    ),
+    (
+        "snow-work-private",
+        "phrase",
+        "",
+        "block",
+        "peer",
+        [],
+        [
+            "*lumityö*",
+            "*lumitöi*",
+            "*lumenluo*",
+            "*lumenpudot*",
+            "*lumenauraus*",
+            "*lumikola*",
+            "kolaa*",
+            "kolata",
+            "kolaus*",
+            "auraa*",
+            "auraus*",
+            "lu* pihalta",
+            "lu* katolta",
+            "*snöskott*",
+            "skotta*",
+            "*snöröjning*",
+            "*takskott*",
+            "snow shovel*",
+            "shovel*",
+            "snow removal",
+            "snow plough*",
+            "snow plow*",
+            "clear* snow",
+            "clear* the snow",
+        ],
+        {
+            "fi": "Lumityöt yksityisillä pihoilla ja katoilla ovat maksullisia kiinteistöpalveluja.",
+            "sv": "Snöarbete på privata gårdar och tak är betalda fastighetstjänster.",
+            "en": "Snow work on private yards and roofs is a paid property service.",
+        },
+    ),
+    (
+        "snow-work-city",
+        "phrase",
+        "",
+        "review",
+        "city",
+        [],
+        ["*lumityö*", "*lumitöi*", "*lumenluo*", "*snöskott*", "*snöröjning*", "snow shovel*", "snow removal"],
+        {
+            "fi": "Lumityöt kuuluvat yleensä urakoitsijoille. Henkilökunta tarkistaa tehtävän.",
+            "sv": "Snöarbete hör vanligen till entreprenörer. Personalen kontrollerar uppdraget.",
+            "en": "Snow work usually belongs to contractors. Staff check the task.",
+        },
+    ),
+    (
+        "renovation",
+        "phrase",
+        "",
+        "block",
+        "all",
+        [],
+        [
+            "*remont*",
+            "*tapetoi*",
+            "*laatoit*",
+            "*putkityö*",
+            "*putkitöi*",
+            "*sähkötyö*",
+            "*sähkötöi*",
+            "maalaa* talo*",
+            "maalaa* sein*",
+            "maalaa* aita*",
+            "*kattotyö*",
+            "*kattotöi*",
+            "*renover*",
+            "tapetser*",
+            "kakla*",
+            "*rörarbet*",
+            "*elarbet*",
+            "måla* hus*",
+            "måla* vägg*",
+            "renovat*",
+            "refurbish*",
+            "plumbing",
+            "plumber*",
+            "tiling",
+            "wallpaper*",
+            "electrical work",
+            "paint* the house",
+            "paint* my house",
+            "paint* wall*",
+            "roofing",
+        ],
+        {
+            "fi": "Remontit ja korjaustyöt ovat maksullisia palveluja, ja monet niistä vaativat ammattilaisen.",
+            "sv": "Renoveringar och reparationer är betalda tjänster, och många av dem kräver en yrkesperson.",
+            "en": "Renovation and repair work are paid services, and many of them need a professional.",
+        },
+    ),
+    (
+        "home-care",
+        "phrase",
+        "",
+        "block",
+        "all",
+        [],
+        [
+            "*kotihoi*",
+            "*kotipalvelu*",
+            "*omaishoi*",
+            "*vanhustenhoi*",
+            "*vanhuksenhoi*",
+            "*hoivatyö*",
+            "henkilökohtai* avusta*",
+            "*lääkkeenanto*",
+            "peseytymi*",
+            "suihkutta*",
+            "*hemvård*",
+            "*hemtjänst*",
+            "*äldreomsorg*",
+            "personlig* assistent*",
+            "*hemsjukvård*",
+            "home care",
+            "elderly care",
+            "personal assistant*",
+            "caregiv*",
+            "nursing",
+        ],
+        {
+            "fi": "Kotihoito ja hoiva ovat ammattilaisten työtä. Ota yhteyttä kaupungin palveluohjaukseen.",
+            "sv": "Hemvård och omsorg är arbete för yrkespersoner. Kontakta stadens servicehandledning.",
+            "en": "Home care is work for professionals. Please contact the city's service guidance.",
+        },
+    ),
+    (
+        "child-care",
+        "phrase",
+        "",
+        "block",
+        "all",
+        [],
+        [
+            "*lastenhoi*",
+            "*lapsenhoi*",
+            "*lapsenvah*",
+            "*lastenvah*",
+            "hoita* lap*",
+            "hoida* lap*",
+            "*barnvakt*",
+            "*barnpassning*",
+            "*barnomsorg*",
+            "passa* barn*",
+            "babysit*",
+            "child care",
+            "childcare",
+            "nanny",
+            "nannies",
+            "look after my child*",
+            "look after my kid*",
+        ],
+        {
+            "fi": "Lastenhoito on luvanvaraista ja maksullista palvelua. Sitä ei voi tilata eRahalla.",
+            "sv": "Barnpassning är en tillståndspliktig, betald tjänst. Den kan inte beställas med eRaha.",
+            "en": "Child care is a licensed, paid service. It cannot be ordered with eRaha.",
+        },
+    ),
+    (
+        "moving",
+        "phrase",
+        "",
+        "block",
+        "all",
+        [],
+        [
+            "*muuttoap*",
+            "*muuttopalvel*",
+            "*muuttomie*",
+            "*muuttokuorm*",
+            "*muuttofirm*",
+            "*muuttoaut*",
+            "kanta* huonekalu*",
+            "kanta* sohva*",
+            "kanta* piano*",
+            "*flytthjälp*",
+            "*flyttfirm*",
+            "*flyttgubb*",
+            "bära* möbl*",
+            "flytta* möbl*",
+            "moving help",
+            "help* me move",
+            "movers",
+            "moving company",
+            "removal company",
+            "carry* furniture",
+            "mov* furniture",
+        ],
+        {
+            "fi": "Muuttoapu ja huonekalujen kantaminen ovat muuttofirmojen maksullisia palveluja.",
+            "sv": "Flytthjälp och möbelbärning är betalda tjänster som flyttfirmor säljer.",
+            "en": "Moving help and carrying furniture are paid services sold by moving companies.",
+        },
+    ),
+    (
+        "gardening-for-pay",
+        "phrase",
+        "",
+        "block",
+        "peer",
+        [],
+        [
+            "*pihatyö*",
+            "*pihatöi*",
+            "*ruohonleik*",
+            "*nurmikonleik*",
+            "leikkaa* nurmi*",
+            "leikata nurmi*",
+            "*pensasaidan*",
+            "*puutarhatyö*",
+            "*puutarhatöi*",
+            "*halonhakk*",
+            "*puunkaat*",
+            "kaata* pu*",
+            "*trädgårdsarbet*",
+            "*gräsklipp*",
+            "klipp* gräs*",
+            "klipp* häck*",
+            "*trädfällning*",
+            "garden work",
+            "gardening",
+            "lawn mow*",
+            "mow*",
+            "hedge trim*",
+            "trim* hedge*",
+            "yard work",
+            "tree felling",
+            "cut* down* tree*",
+        ],
+        {
+            "fi": "Pihatyöt ja puutarhanhoito maksua vastaan ovat puutarhayritysten palveluja.",
+            "sv": "Trädgårdsarbete mot betalning är tjänster som trädgårdsföretag säljer.",
+            "en": "Yard and garden work for pay are services sold by gardening businesses.",
+        },
+    ),
+    (
+        "recurring-peer",
+        "recurring",
+        "",
+        "block",
+        "peer",
+        [],
+        [
+            "joka viikko",
+            "joka päivä",
+            "joka kuukausi",
+            "joka arkipäivä",
+            "joka aamu",
+            "joka ilta",
+            "viikoittai*",
+            "päivittäi*",
+            "kuukausittai*",
+            "säännöllise*",
+            "jatkuva*",
+            "kerran viikossa",
+            "kahdesti viikossa",
+            "toistuva*",
+            "varje vecka",
+            "varje dag",
+            "varje månad",
+            "veckovis",
+            "dagligen",
+            "regelbund*",
+            "en gång i veckan",
+            "återkommande",
+            "every week",
+            "every day",
+            "every month",
+            "weekly",
+            "daily",
+            "monthly",
+            "regularly",
+            "regular basis",
+            "ongoing",
+            "recurring",
+            "once a week",
+            "twice a week",
+        ],
+        {
+            "fi": "Naapuritehtävä on kertaluonteinen. Toistuva työ on työsuhde tai palvelu, ei eRaha-tehtävä.",
+            "sv": "Ett grannuppdrag görs en gång. Återkommande arbete är en anställning eller en tjänst.",
+            "en": "A neighbour task is a one-off. Recurring work is employment or a service, not an eRaha task.",
+        },
+    ),
+    (
+        "cash-payment",
+        "phrase",
+        "",
+        "review",
+        "all",
+        [],
+        ["käteis*", "pimeä*", "pimeästi", "kontant*", "svart", "svarta pengar", "cash", "under the table"],
+        {
+            "fi": "Tehtävä mainitsee käteismaksun. eRaha-tehtävät maksetaan vain eRahana; henkilökunta tarkistaa tehtävän.",
+            "sv": "Uppdraget nämner kontant betalning. eRaha-uppdrag betalas bara i eRaha; personalen kontrollerar det.",
+            "en": "The task mentions cash. eRaha tasks are paid only in eRaha; staff check the task.",
+        },
+    ),
+]
+
+POLICY_DEFAULTS = {
+    "max_open_peer_tasks": 3,
+    "max_peer_tasks_per_month": 5,
+    "max_active_claims": 3,
+    "yearly_earnings_cap_cents": 150_000,
+    "earnings_warning_percent": 80,
+    "max_slots": 50,
+}
+
+
+def install(*, Category, MarketRule, TaskPolicy) -> list[str]:  # noqa: N803 (model classes from a migration)
+    """Creates the missing default categories, rules and the policy row. Never changes existing rows."""
+    created = []
+    for slug, fi, sv, en, posters, ceiling, blocked, photos, before_after, distance, auto, optional in CATEGORIES:
+        reasons = BLOCKED_CATEGORY_REASONS.get(slug, {})
+        _, was_created = Category.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name_fi": fi,
+                "name_sv": sv,
+                "name_en": en,
+                "posters": posters,
+                "reward_ceiling_cents": ceiling,
+                "blocked": blocked,
+                "blocked_reason_fi": reasons.get("fi", ""),
+                "blocked_reason_sv": reasons.get("sv", ""),
+                "blocked_reason_en": reasons.get("en", ""),
+                "default_photo_count": photos,
+                "default_before_after": before_after,
+                "default_max_distance_m": distance,
+                "allows_auto_approval": auto,
+                "photo_optional_for_peer": optional,
+                "position": len(created) * 10 + 10,
+            },
+        )
+        if was_created:
+            created.append(f"category {slug}")
+    for code, kind, language, action, applies, allowed, phrases, reasons in RULES:
+        rule, was_created = MarketRule.objects.get_or_create(
+            code=code,
+            defaults={
+                "kind": kind,
+                "language": language,
+                "action": action,
+                "applies_to": applies,
+                "phrases": "\n".join(phrases),
+                "reason_fi": reasons["fi"],
+                "reason_sv": reasons["sv"],
+                "reason_en": reasons["en"],
+            },
+        )
+        if was_created:
+            rule.allowed_categories.set(Category.objects.filter(slug__in=allowed))
+            created.append(f"rule {code}")
+    if not TaskPolicy.objects.exists():
+        TaskPolicy.objects.create(**POLICY_DEFAULTS)
+        created.append("task policy")
+    return created
+
+
+def default_categories() -> dict:
+    """The default categories as rules.CategoryInfo, for screening without a database (tests, previews)."""
+    from tasks.rules import CategoryInfo
+
+    infos = {}
+    for slug, fi, sv, en, posters, ceiling, blocked, *_rest in CATEGORIES:
+        infos[slug] = CategoryInfo(
+            slug=slug,
+            names={"fi": fi, "sv": sv, "en": en},
+            reward_ceiling_cents=ceiling,
+            allows_city=posters in {"city", "both"},
+            allows_residents=posters in {"residents", "both"},
+            blocked=blocked,
+            blocked_reasons=BLOCKED_CATEGORY_REASONS.get(slug, {}),
+        )
+    return infos
+
+
+def default_rule_set():
+    """The default rule set as rules.RuleSet, for screening without a database."""
+    from tasks.rules import PhraseRule, RuleSet
+
+    return RuleSet(
+        phrase_rules=tuple(
+            PhraseRule(
+                code=code,
+                kind=kind,
+                language=language,
+                action=action,
+                applies_to=applies,
+                allowed_categories=frozenset(allowed),
+                phrases=tuple(phrases),
+                reasons=reasons,
+            )
+            for code, kind, language, action, applies, allowed, phrases, reasons in RULES
+        ),
+        max_open_peer_tasks=POLICY_DEFAULTS["max_open_peer_tasks"],
+        max_peer_tasks_per_month=POLICY_DEFAULTS["max_peer_tasks_per_month"],
+    )
