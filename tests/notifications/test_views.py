@@ -112,8 +112,8 @@ def test_the_header_links_the_unread_count_and_polls_every_30_seconds(client, re
     assert 'id="unread-count"' in html and "Ilmoitukset: 1 uusi" in html
     assert 'hx-trigger="every 30s"' in html and 'ws-connect="/ws/resident/"' in html
     assert "htmx-ext-ws.min.js" in html
-    # Without the ledger's header_balance nothing is shown for the balance.
-    assert 'class="balance"' not in html
+    # The balance is the ledger's (wallet.context_processors.header_balance).
+    assert "Saldo: </span>0,00 eRaha" in html
 
 
 def test_pages_for_anonymous_visitors_do_not_load_the_websocket_extension(client, db):
@@ -128,6 +128,8 @@ def test_the_header_shows_the_balance_the_ledger_provides(resident, rf):
         "_header_status.html", {"user": resident, "unread_notifications": 0, "header_balance": "12,50 eRaha"}
     )
     assert '<span class="balance">' in html and "12,50 eRaha" in html
+    without = render_to_string("_header_status.html", {"user": resident, "unread_notifications": 0})
+    assert 'class="balance"' not in without
 
 
 def test_the_fallback_poll_returns_the_current_count(client, resident):
