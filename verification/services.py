@@ -405,7 +405,9 @@ def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str 
                 "balance": wallet_balance(user=proof.resident),
             },
         )
-        broadcast_queue_event(event="decided", proof_id=proof.pk, data={"outcome": "approved"})
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "approved", "verifier_id": actor.pk if actor else None}
+        )
     return decision
 
 
@@ -448,7 +450,9 @@ def reject_proof(*, proof: Proof, actor, how: str, reason_code: int, message: st
             # Lazy, so the reason is rendered in the resident's language, not the verifier's.
             params={"task": proof.task.title, "reason": format_lazy("{}. {}", reason, message) if message else reason},
         )
-        broadcast_queue_event(event="decided", proof_id=proof.pk, data={"outcome": "rejected"})
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "rejected", "verifier_id": actor.pk if actor else None}
+        )
     return decision
 
 
@@ -481,7 +485,9 @@ def request_changes(*, proof: Proof, actor, message: str, now: datetime) -> Deci
         )
         QueueLock.objects.filter(proof=proof).delete()
         _tell_resident(proof=proof, kind=Kind.CHANGES_REQUESTED, params={"task": proof.task.title, "note": message})
-        broadcast_queue_event(event="decided", proof_id=proof.pk, data={"outcome": "changes"})
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "changes", "verifier_id": actor.pk if actor else None}
+        )
     return decision
 
 

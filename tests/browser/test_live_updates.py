@@ -128,3 +128,46 @@ def test_the_notices_page_works_without_javascript_or_websocket(chromium_browser
         assert page.get_by_role("button", name="Merkitse luetuksi").count() == 0
     finally:
         context.close()
+
+
+def test_a_verifier_sees_live_when_the_proof_on_screen_is_decided_elsewhere(
+    chromium_browser, asgi_server, verifier, parks, publisher, resident
+):
+    import datetime as dt
+
+    from playwright.sync_api import expect
+
+    from tests.verification import helpers
+    from verification import services as verification_services
+
+    later = helpers.NOW + dt.timedelta(hours=3)
+    task = helpers.city_task(department=parks, creator=publisher)
+    proof = verification_services.submit_proof(
+        claim=helpers.claim(task, resident),
+        resident=resident,
+        uploads=helpers.good_upload(),
+        note="",
+        submission_key="b1",
+        now=later,
+    )
+    context = chromium_browser.new_context(
+        viewport={"width": 1280, "height": 900}, base_url=asgi_server, locale="fi-FI"
+    )
+    context.add_cookies([{"name": "sessionid", "value": session_cookie(verifier), "url": asgi_server}])
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"/staff/queue/{proof.pk}/")
+        assert page.get_attribute("[data-proof-id]", "data-proof-id") == str(proof.pk)
+        page.wait_for_function(
+            "() => { const d = document.getElementById('queue-stream')['htmx-internal-data'];"
+            " return Boolean(d && d.webSocket && d.webSocket.socket && d.webSocket.socket.readyState === 1); }"
+        )
+        # Decided elsewhere (here: the automatic path, which needs no lock) while this page is open.
+        in_own_thread(lambda: verification_services.approve_proof(proof=proof, actor=None, how="auto", now=later))
+        expect(page.locator("#queue-live")).to_have_text("Toinen tarkastaja ratkaisi juuri tämän suorituksen.")
+        expect(page.get_by_role("button", name="Hyväksy")).to_be_disabled()
+        assert_accessible(page)
+        screenshot(page, "live-2-queue-decided-elsewhere")
+    finally:
+        context.close()

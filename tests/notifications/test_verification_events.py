@@ -77,7 +77,10 @@ def test_an_approval_notifies_the_resident_with_the_new_balance(
     groups = [group for group, _ in pushes]
     assert groups == [f"user.{queued.resident_id}", "queue"]
     assert 'id="header-balance"' in pushes[0][1]["html"] and "5,00 eRaha" in pushes[0][1]["html"]
-    assert pushes[1][1]["event"] == "decided" and pushes[1][1]["data"] == {"outcome": "approved"}
+    assert pushes[1][1]["event"] == "decided" and pushes[1][1]["data"] == {
+        "outcome": "approved",
+        "verifier_id": verifier.pk,
+    }
     assert [m.to for m in mail.outbox] == [[queued.resident.email]]
 
 
