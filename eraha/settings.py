@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tasks",
     "verification",
     "vouchers",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
                 "wallet.context_processors.header_balance",
+                "notifications.context_processors.live_status",
             ],
         },
     },
@@ -133,7 +135,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis's blocking
+            # BZPOPMIN: idle consumers then die with TimeoutError. Read longer than that; connect fast.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10, "socket_connect_timeout": 2}]},
         }
     }
     CACHES = {
@@ -232,6 +236,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------------
+# Links in e-mails point here (no request to take the host from when a sweep sends them).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "eRaha <noreply@eraha.example.fi>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env_str("EMAIL_HOST")
