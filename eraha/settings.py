@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
+                "wallet.context_processors.header_balance",
             ],
         },
     },
@@ -284,9 +285,28 @@ STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 
+# --- Ledger ---------------------------------------------------------------------------------------
+# How much a resident may send to neighbours, in cents of eRaha (per local calendar day and month).
+WALLET_NEIGHBOUR_DAILY_LIMIT = env_int("WALLET_NEIGHBOUR_DAILY_LIMIT", 50_00, minimum=0)
+WALLET_NEIGHBOUR_MONTHLY_LIMIT = env_int("WALLET_NEIGHBOUR_MONTHLY_LIMIT", 200_00, minimum=0)
+WALLET_STATEMENT_PAGE_SIZE = 25
+# Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
+# (dotted paths to functions returning a list of wallet.audit.Violation).
+LEDGER_AUDIT_CHECKS = [
+    "wallet.audit.check_legs_sum_to_zero",
+    "wallet.audit.check_counters_match_entries",
+    "wallet.audit.check_entry_chain",
+    "wallet.audit.check_no_negative_accounts",
+    "wallet.audit.check_total_is_zero",
+    "wallet.audit.check_closed_escrows_are_empty",
+    "wallet.audit.check_reversals_mirror_originals",
+    "wallet.audit.check_append_only_guards",
+]
+
 # Pluggable lists the management commands walk; each app adds its own entry.
 DEMO_SEEDERS = [
     "people.demo.seed",
+    "wallet.demo.seed",
 ]
 SWEEPS: list[str] = []
 

@@ -72,3 +72,30 @@ def city_admin(db, parks):
 
 def using_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _ledger_audit(request):
+    """Runs the ledger audit after every test that used the database and fails the test on a violation.
+
+    The database fixture is set up inside this one, so the audit runs before the test's transaction is
+    rolled back (or, for transactional tests, before the tables are flushed). Cheap with an empty ledger.
+    """
+    from wallet import db as ledger_db
+
+    ledger_db.lock_after_flush()
+    if "_django_db_helper" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from wallet.audit import run_audit
+    from wallet.models import Account
+
+    with request.getfixturevalue("django_db_blocker").unblock():
+        violations = run_audit() if Account.objects.exists() else []
+    # Transactional tests on SQLite empty the tables with DELETE right after this fixture; allow it until
+    # the next test starts.
+    ledger_db.unlock_for_flush()
+    if violations:
+        pytest.fail("Ledger audit failed after the test:\n" + "\n".join(str(v) for v in violations))

@@ -1,0 +1,339 @@
+"""The one function that posts money: every eRaha movement in the product goes through post_transaction.
+
+Guarantees, on SQLite and PostgreSQL alike:
+- idempotency: the same key with the same request returns the first Transaction; the same key with a
+  different request raises IdempotencyConflict (compared by a fingerprint of the request);
+- every account of the posting is locked in one query in primary-key order, so two postings never
+  deadlock on each other;
+- limits: non-negative accounts never go below zero (checked here and by a database CHECK), closed
+  accounts take nothing, amounts are integers within bounds, legs are non-zero and sum to zero;
+- all or nothing, with a bounded retry on deadlock and serialization failures.
+
+On PostgreSQL one posting is one statement (the wallet_post() function from migration 0002), so from an
+autocommit connection it costs one database round trip; inside an outer atomic() it runs in a savepoint.
+On SQLite it is the ORM path below inside atomic(); the connection's transaction_mode="IMMEDIATE" takes the
+write lock at BEGIN, which serialises writers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import DatabaseError, OperationalError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from wallet.exceptions import (
+    AccountClosed,
+    AlreadyReversed,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidAmount,
+    LedgerError,
+)
+from wallet.models import (
+    CARD_OWNER,
+    CITY_OWNER,
+    ISSUANCE_KINDS,
+    Account,
+    AccountKind,
+    Entry,
+    Transaction,
+)
+
+MAX_ATTEMPTS = 5
+# A single leg above this is a bug or an attack, not a payment (ten million eRaha).
+MAX_AMOUNT = 10_000_000 * 100
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+_KINDS = frozenset(AccountKind.values)
+
+
+@dataclass(frozen=True, order=True)
+class AccountRef:
+    """Names an account without loading it: kind plus owner key ("user:12", "department:3", "task:42")."""
+
+    kind: str
+    owner_key: str
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One side of a posting: positive amount credits the account, negative debits it (cents)."""
+
+    account: AccountRef
+    amount: int
+
+
+CITY_ISSUANCE = AccountRef(AccountKind.CITY_ISSUANCE.value, CITY_OWNER)
+CARD_ISSUANCE = AccountRef(AccountKind.CARD_ISSUANCE.value, CARD_OWNER)
+
+
+def user_key(user) -> str:
+    return f"user:{user.pk}"
+
+
+def department_key(department) -> str:
+    return f"department:{department.pk}"
+
+
+def wallet_ref(user) -> AccountRef:
+    return AccountRef(AccountKind.WALLET.value, user_key(user))
+
+
+def budget_ref(department) -> AccountRef:
+    return AccountRef(AccountKind.BUDGET.value, department_key(department))
+
+
+def escrow_ref(task_key: str) -> AccountRef:
+    _check_owner_key(task_key, "task:")
+    return AccountRef(AccountKind.ESCROW.value, task_key)
+
+
+def liability_ref(partner_key: str) -> AccountRef:
+    _check_owner_key(partner_key, "partner:")
+    return AccountRef(AccountKind.VOUCHER_LIABILITY.value, partner_key)
+
+
+def payable_ref(partner_key: str) -> AccountRef:
+    _check_owner_key(partner_key, "partner:")
+    return AccountRef(AccountKind.PARTNER_PAYABLE.value, partner_key)
+
+
+def _check_owner_key(key: str, prefix: str) -> None:
+    if not isinstance(key, str) or not key.startswith(prefix) or len(key) <= len(prefix) or len(key) > 64:
+        raise ValueError(f"Expected an owner key like {prefix}42, got {key!r}.")
+
+
+def transfer_legs(source: AccountRef, destination: AccountRef, amount: int) -> list[Leg]:
+    return [Leg(source, -amount), Leg(destination, amount)]
+
+
+def check_amount(amount) -> int:
+    """A positive integer number of cents, or InvalidAmount."""
+    if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0 or amount > MAX_AMOUNT:
+        raise InvalidAmount()
+    return amount
+
+
+def fingerprint(*, code: str, legs: Sequence[Leg], memo: str = "", actor_id=None, reverses_id=None) -> str:
+    request = {
+        "code": str(code),
+        "legs": sorted([leg.account.kind, leg.account.owner_key, leg.amount] for leg in legs),
+        "memo": memo,
+        "actor": actor_id,
+        "reverses": reverses_id,
+    }
+    return hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+
+
+def find_replay(*, idempotency_key: str, request_fingerprint: str) -> Transaction | None:
+    """The transaction already posted under this key (same request), None if none; conflict otherwise."""
+    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None and existing.fingerprint != request_fingerprint:
+        raise IdempotencyConflict()
+    return existing
+
+
+def _validate(code: str, legs: Sequence[Leg], idempotency_key: str, memo: str) -> None:
+    if not isinstance(idempotency_key, str) or not idempotency_key or len(idempotency_key) > 200:
+        raise ValueError("An idempotency key of 1 to 200 characters is required.")
+    if len(memo) > 200:
+        raise LedgerError()
+    if len(legs) < 2:
+        raise ValueError("A transaction needs at least two legs.")
+    for leg in legs:
+        amount = leg.amount
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount == 0 or abs(amount) > MAX_AMOUNT:
+            raise InvalidAmount()
+        if leg.account.kind not in _KINDS:
+            raise ValueError(f"Unknown account kind {leg.account.kind!r}.")
+    if sum(leg.amount for leg in legs) != 0:
+        raise ValueError("The legs of a transaction must sum to zero.")
+    if len({leg.account for leg in legs}) != len(legs):
+        raise ValueError("An account may appear only once in a transaction.")
+
+
+def post_transaction(
+    *,
+    code: str,
+    legs: Sequence[Leg],
+    idempotency_key: str,
+    memo: str = "",
+    actor=None,
+    reverses: Transaction | None = None,
+    now=None,
+) -> Transaction:
+    """Posts one balanced transaction, or returns the one already posted under idempotency_key.
+
+    Runs in its own atomic() (a savepoint inside an outer one); locks every account of the legs in one
+    query, by pk. Raises InsufficientFunds, AccountClosed, InvalidAmount, IdempotencyConflict,
+    AlreadyReversed; nothing is written when it raises.
+    """
+    memo = memo or ""
+    _validate(code, legs, idempotency_key, memo)
+    now = now or timezone.now()
+    actor_id = actor.pk if actor is not None else None
+    reverses_id = reverses.pk if reverses is not None else None
+    request = fingerprint(code=code, legs=legs, memo=memo, actor_id=actor_id, reverses_id=reverses_id)
+    connection = transaction.get_connection()
+    post = _post_postgres if connection.vendor == "postgresql" else _post_orm
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            posted = post(
+                connection=connection,
+                code=str(code),
+                legs=legs,
+                key=idempotency_key,
+                request=request,
+                memo=memo,
+                actor_id=actor_id,
+                reverses_id=reverses_id,
+                now=now,
+            )
+            break
+        except OperationalError as exc:
+            if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                raise
+            # Another posting won a lock race (deadlock victim or serialization failure): try again shortly.
+            time.sleep(0.005 * attempt)
+    if posted.fingerprint != request:
+        raise IdempotencyConflict()
+    return posted
+
+
+def _retryable(exc: Exception) -> bool:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None) or getattr(getattr(cause, "diag", None), "sqlstate", None)
+    if sqlstate in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc)
+
+
+_POST_SQL = "SELECT * FROM wallet_post(%s, %s, %s, %s, %s, %s, %s, %s::text[], %s::text[], %s::bigint[])"  # noqa: S608
+
+
+def _post_postgres(*, connection, code, legs, key, request, memo, actor_id, reverses_id, now) -> Transaction:
+    params = (
+        key,
+        request,
+        code,
+        memo,
+        actor_id,
+        reverses_id,
+        now,
+        [leg.account.kind for leg in legs],
+        [leg.account.owner_key for leg in legs],
+        [leg.amount for leg in legs],
+    )
+    try:
+        if connection.in_atomic_block or not connection.get_autocommit():
+            with transaction.atomic():
+                names, row = _execute(connection, params)
+        else:
+            # Autocommit: the single statement is its own transaction, so one round trip in all.
+            names, row = _execute(connection, params)
+    except OperationalError:
+        raise
+    except DatabaseError as exc:
+        raise _translate(exc) from exc
+    posted = Transaction(**dict(zip(names, row, strict=True)))
+    posted._state.adding = False
+    posted._state.db = connection.alias
+    return posted
+
+
+def _execute(connection, params):
+    with connection.cursor() as cursor:
+        cursor.execute(_POST_SQL, params)
+        row = cursor.fetchone()
+        names = [column.name for column in cursor.description]
+    return names, row
+
+
+def _translate(exc: DatabaseError) -> Exception:
+    cause = exc.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    constraint = getattr(getattr(cause, "diag", None), "constraint_name", None)
+    if sqlstate == "23514" and constraint == "wallet_account_non_negative":
+        return InsufficientFunds()
+    if sqlstate == "ER002":
+        return AccountClosed()
+    if sqlstate == "ER001":
+        return InvalidAmount()
+    if sqlstate == "23505" and constraint and "reverses" in constraint:
+        return AlreadyReversed()
+    return exc
+
+
+def lock_accounts(refs: Sequence[AccountRef], *, now=None) -> dict[AccountRef, Account]:
+    """Locks (creating missing ones) the accounts in one query, ordered by pk. Call inside atomic()."""
+    now = now or timezone.now()
+    by_kind: dict[str, list[str]] = {}
+    for ref in refs:
+        by_kind.setdefault(ref.kind, []).append(ref.owner_key)
+    condition = Q()
+    for kind, owners in by_kind.items():
+        condition |= Q(kind=kind, owner_key__in=owners)
+    locked = list(Account.objects.select_for_update().filter(condition).order_by("pk"))
+    if len(locked) < len(set(refs)):
+        present = {AccountRef(a.kind, a.owner_key) for a in locked}
+        Account.objects.bulk_create(
+            [
+                Account(
+                    kind=ref.kind, owner_key=ref.owner_key, allow_negative=ref.kind in ISSUANCE_KINDS, created_at=now
+                )
+                for ref in sorted(set(refs) - present)
+            ],
+            ignore_conflicts=True,
+        )
+        locked = list(Account.objects.select_for_update().filter(condition).order_by("pk"))
+    return {AccountRef(a.kind, a.owner_key): a for a in locked}
+
+
+def _post_orm(*, connection, code, legs, key, request, memo, actor_id, reverses_id, now) -> Transaction:
+    with transaction.atomic():
+        existing = Transaction.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        if reverses_id is not None and Transaction.objects.filter(reverses_id=reverses_id).exists():
+            raise AlreadyReversed()
+        accounts = lock_accounts([leg.account for leg in legs], now=now)
+        for leg in legs:
+            account = accounts[leg.account]
+            if account.closed:
+                raise AccountClosed()
+            if not account.allow_negative and account.balance + leg.amount < 0:
+                raise InsufficientFunds()
+        posted = Transaction.objects.create(
+            code=code,
+            idempotency_key=key,
+            fingerprint=request,
+            memo=memo,
+            actor_id=actor_id,
+            reverses_id=reverses_id,
+            created_at=now,
+        )
+        entries = []
+        for leg in sorted(legs, key=lambda leg: accounts[leg.account].pk):
+            account = accounts[leg.account]
+            if leg.amount > 0:
+                account.credits_posted += leg.amount
+            else:
+                account.debits_posted -= leg.amount
+            account.version += 1
+            account.save(update_fields=["credits_posted", "debits_posted", "version"])
+            entries.append(
+                Entry(
+                    transaction=posted,
+                    account=account,
+                    amount=leg.amount,
+                    account_version=account.version,
+                    balance_after=account.balance,
+                )
+            )
+        Entry.objects.bulk_create(entries)
+    return posted
