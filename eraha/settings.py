@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "eraha",
     "people",
     "wallet",
+    "payments",
     "tasks",
     "verification",
     "vouchers",
@@ -99,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
                 "wallet.context_processors.header_balance",
+                "payments.context_processors.stripe_enabled",
             ],
         },
     },
@@ -281,6 +283,20 @@ CONTENT_SECURITY_POLICY = {
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only for a local fake of the Stripe API (tests, stripe-mock); empty means the real API.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10, minimum=1)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0)
+# How old (seconds) a signed webhook may be before it is refused as a replay.
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Card top-up limits in euro cents, and the rate in eRaha cents per euro (100: 1 EUR = 1 eRaha).
+TOP_UP_MIN_CENTS = env_int("TOP_UP_MIN_CENTS", 5_00, minimum=50)
+TOP_UP_MAX_CENTS = env_int("TOP_UP_MAX_CENTS", 100_00, minimum=50)
+TOP_UP_MONTHLY_MAX_CENTS = env_int("TOP_UP_MONTHLY_MAX_CENTS", 200_00, minimum=0)
+TOP_UP_ERAHA_CENTS_PER_EURO = env_int("TOP_UP_ERAHA_CENTS_PER_EURO", 100, minimum=1)
+TOP_UP_FIXED_AMOUNTS = [5_00, 10_00, 20_00, 50_00]
+if TOP_UP_MIN_CENTS > TOP_UP_MAX_CENTS:
+    raise ImproperlyConfigured("TOP_UP_MIN_CENTS must not be greater than TOP_UP_MAX_CENTS.")
 
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
@@ -301,6 +317,7 @@ LEDGER_AUDIT_CHECKS = [
     "wallet.audit.check_closed_escrows_are_empty",
     "wallet.audit.check_reversals_mirror_originals",
     "wallet.audit.check_append_only_guards",
+    "payments.audit.check_one_credit_per_top_up",
 ]
 
 # Pluggable lists the management commands walk; each app adds its own entry.

@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readiness", views.readiness, name="readiness"),
     path("", include("people.urls")),
+    # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
+    path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
