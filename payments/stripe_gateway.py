@@ -70,10 +70,11 @@ def create_checkout_session(
         "expires_at": expires_at,
         "locale": locale,
     }
-    session = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key(top_up_id)})
-    if not session.get("id") or not session.get("url"):
-        raise stripe.APIError("Stripe answered without a session id or address.")
-    return CheckoutSession(id=session["id"], url=session["url"])
+    session = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key(top_up_id)}).to_dict()
+    session_id, url = session.get("id"), session.get("url")
+    if not isinstance(session_id, str) or not session_id or not isinstance(url, str) or not url.startswith("https://"):
+        raise stripe.APIError("Stripe answered without a session id or a payment page address.")
+    return CheckoutSession(id=session_id, url=url)
 
 
 def verify_event(*, payload: bytes, signature: str | None) -> None:

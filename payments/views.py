@@ -36,7 +36,7 @@ def top_up(request):
     now = timezone.now()
     limits = Limits.from_settings()
     month_left = limits.month_left(month_total=services.month_total(resident=request.user, now=now))
-    form = TopUpForm(request.POST or None, limits=limits, month_left=month_left)
+    form = TopUpForm(request.POST if request.method == "POST" else None, limits=limits, month_left=month_left)
     if request.method == "POST" and form.is_valid():
         status_url = request.build_absolute_uri(reverse("payments:status", args=[0])).replace("/0/", "/{id}/")
         cancel_url = request.build_absolute_uri(reverse("payments:cancelled", args=[0])).replace("/0/", "/{id}/")
