@@ -36,9 +36,7 @@ class FakeStripe:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
-                fake.requests.append(
-                    {"path": self.path, "headers": dict(self.headers), "form": dict(parse_qsl(body))}
-                )
+                fake.requests.append({"path": self.path, "headers": dict(self.headers), "form": dict(parse_qsl(body))})
                 if fake.status != 200:
                     answer = {"error": {"type": "api_error", "message": "down"}}
                 else:

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def nothing_written():
-    return StripeEvent.objects.count() == 0 and not Transaction.objects.filter(code=TransactionCode.CARD_TOP_UP).exists()
+    return (
+        StripeEvent.objects.count() == 0 and not Transaction.objects.filter(code=TransactionCode.CARD_TOP_UP).exists()
+    )
 
 
 def test_a_paid_completed_session_credits_the_wallet_once(client, stripe_on, resident):
@@ -159,7 +161,17 @@ def test_a_stale_timestamp_is_refused(client, stripe_on, resident):
     assert top_up.status == TopUpStatus.PENDING
 
 
-@pytest.mark.parametrize("payload", ['{"id": "evt_1", "type": ', "[]", '"text"', '{"id": 5}', "\udcff", '{"id": "evt_9", "type": "checkout.session.completed", "data": {"object": []}}'])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{"id": "evt_1", "type": ',
+        "[]",
+        '"text"',
+        '{"id": 5}',
+        "\udcff",
+        '{"id": "evt_9", "type": "checkout.session.completed", "data": {"object": []}}',
+    ],
+)
 def test_a_malformed_body_with_a_valid_signature_is_refused(client, stripe_on, resident, payload):
     body = payload.encode("utf-8", "surrogateescape")
     headers = {"HTTP_STRIPE_SIGNATURE": sign(body.decode("utf-8", "replace"))}
