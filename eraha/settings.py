@@ -325,7 +325,9 @@ DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
 ]
-SWEEPS: list[str] = []
+SWEEPS: list[str] = [
+    "payments.services.sweep",
+]
 
 LOGGING = {
     "version": 1,

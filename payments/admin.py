@@ -6,10 +6,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import StripeEvent, TopUp
+from people import roles
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Top-ups and events change only through Stripe's webhooks, never by hand."""
+    """Top-ups and events change only through Stripe's webhooks, never by hand. City administrators
+    (people.administer_city) may look at them."""
+
+    def has_module_permission(self, request):
+        return roles.is_city_admin(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return roles.is_city_admin(request.user) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
         return False

@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 # Stripe accepts a Checkout session lifetime of 30 minutes to 24 hours.
 SESSION_LIFETIME = datetime.timedelta(hours=1)
+# Delayed payment methods settle within days; Stripe gives up after two weeks.
+DELAYED_PAYMENT_WINDOW = datetime.timedelta(days=14)
+# The sweep waits this long after expiry for Stripe's own checkout.session.expired event.
+EXPIRY_GRACE = datetime.timedelta(hours=1)
 CURRENCY = "eur"
 STRIPE_LOCALES = {"fi": "fi", "sv": "sv", "en": "en"}
 
@@ -214,8 +218,9 @@ def _apply(*, event_type: str, obj: dict, top_up: TopUp, event_id: str, now) -> 
         if obj.get("payment_status") == "paid":
             return _credit(top_up=top_up, session=obj, now=now)
         if top_up.status in OPEN_STATUSES:
-            # A delayed payment method (e.g. a bank debit): async_payment_succeeded or _failed follows.
-            _save(top_up, now, status=TopUpStatus.PENDING)
+            # A delayed payment method (e.g. a bank debit): async_payment_succeeded or _failed follows,
+            # within days. Until then it counts towards the monthly limit and the sweep leaves it alone.
+            _save(top_up, now, status=TopUpStatus.PENDING, expires_at=now + DELAYED_PAYMENT_WINDOW)
         return EventOutcome.AWAITING_PAYMENT
     if event_type == "checkout.session.async_payment_succeeded":
         _remember_payment_intent(top_up, obj)
@@ -328,6 +333,9 @@ def _take_back(*, top_up: TopUp, event_id: str, now, done_status: str) -> str:
         except InsufficientFunds:
             # The resident spent the eRaha between our balance read and the posting.
             take = 0
+        except LedgerError as exc:
+            # E.g. an administrator already reversed the credit by hand: a person has to look at it.
+            return _attention(top_up, now, f"The ledger refused to take the eRaha back: {type(exc).__name__}.")
     top_up.reversed_eraha_cents += take
     top_up.save(update_fields=["reversed_eraha_cents"])
     if take < to_take:
@@ -363,4 +371,15 @@ def _post_take_back(*, top_up: TopUp, amount: int, event_id: str, now) -> None:
         idempotency_key=key,
         memo=memo,
         now=now,
+    )
+
+
+# --- Sweep -----------------------------------------------------------------------------------------
+
+
+def sweep(*, now) -> int:
+    """Marks open top-ups expired when Stripe's expiry event has not come (e.g. the webhook was not yet
+    configured). Idempotent; a payment that still arrives later is credited all the same."""
+    return TopUp.objects.filter(status__in=OPEN_STATUSES, expires_at__lt=now - EXPIRY_GRACE).update(
+        status=TopUpStatus.EXPIRED, updated_at=now
     )

@@ -4,6 +4,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -127,8 +128,12 @@ def webhook(request):
     """Stripe's signed events. 200 once stored (also for replays and events we do not act on); 400 for
     anything refused, with nothing written; 503 when the database fails, so Stripe retries later."""
     try:
+        payload = request.body
+    except RequestDataTooBig:
+        return HttpResponse("refused: too large", status=400, content_type="text/plain")
+    try:
         event = services.handle_webhook(
-            payload=request.body, signature=request.headers.get("Stripe-Signature"), now=timezone.now()
+            payload=payload, signature=request.headers.get("Stripe-Signature"), now=timezone.now()
         )
     except WebhookRejected as exc:
         logger.warning("Stripe webhook refused: %s", exc)

@@ -308,3 +308,23 @@ def test_a_payment_after_a_recorded_refund_is_flagged_not_credited(client, strip
     assert top_up.status == TopUpStatus.NEEDS_ATTENTION
     assert wallet.wallet_balance(user=resident) == 0
     assert TopUp.objects.get().credit_transaction is None
+
+
+def test_a_refund_of_a_credit_an_administrator_already_reversed_is_flagged(client, stripe_on, resident, city_admin):
+    top_up = credited(client, resident)
+    wallet.reverse_transaction(
+        transaction=top_up.credit_transaction, actor=city_admin, reason="by hand", idempotency_key="manual"
+    )
+    wallet.credit_card_top_up(resident=resident, amount=10_00, idempotency_key="demo:top-up:refill")
+    assert post_event(client, charge_event(top_up)).status_code == 200
+    top_up.refresh_from_db()
+    assert top_up.status == TopUpStatus.NEEDS_ATTENTION
+    assert top_up.reversed_eraha_cents == 0
+    assert wallet.wallet_balance(user=resident) == 10_00
+
+
+def test_a_too_large_body_is_refused(client, stripe_on, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    payload = json.dumps({"id": "evt_big", "type": "x", "data": {"object": {"pad": "x" * 200}}})
+    assert post_event(client, None, payload=payload).status_code == 400
+    assert StripeEvent.objects.count() == 0
