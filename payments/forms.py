@@ -11,7 +11,7 @@ CUSTOM = "custom"
 
 
 class TopUpForm(forms.Form):
-    amount = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect)
+    amount = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect, required=False)
     custom_amount = forms.CharField(
         label=_("Other amount (€)"),
         required=False,
@@ -40,7 +40,11 @@ class TopUpForm(forms.Form):
     def clean(self):
         data = super().clean()
         choice = data.get("amount")
-        if choice is None:
+        if not choice and (data.get("custom_amount") or "").strip():
+            choice = CUSTOM  # typed an amount without ticking "Other amount"
+        if not choice:
+            if "amount" not in self.errors:
+                self.add_error("amount", _("Choose an amount."))
             return data
         if choice == CUSTOM:
             text = (data.get("custom_amount") or "").strip()

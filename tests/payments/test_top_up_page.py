@@ -213,3 +213,8 @@ def test_the_top_up_page_query_count_does_not_grow_with_history(signed_in, strip
     with CaptureQueriesContext(connection) as second:
         signed_in.get("/wallet/top-up/")
     assert len(second) == len(first)
+
+
+def test_a_typed_amount_counts_even_without_ticking_other_amount(signed_in, stripe_on):
+    assert signed_in.post("/wallet/top-up/", {"custom_amount": "15"}).status_code == 302
+    assert TopUp.objects.get().eur_cents == 15_00
