@@ -306,6 +306,18 @@ DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
 WALLET_NEIGHBOUR_DAILY_LIMIT = env_int("WALLET_NEIGHBOUR_DAILY_LIMIT", 50_00, minimum=0)
 WALLET_NEIGHBOUR_MONTHLY_LIMIT = env_int("WALLET_NEIGHBOUR_MONTHLY_LIMIT", 200_00, minimum=0)
 WALLET_STATEMENT_PAGE_SIZE = 25
+# PostgreSQL: the posting call is a prepared statement. Turn off behind PgBouncer in transaction mode
+# older than 1.21 (no prepared statement support there).
+LEDGER_PREPARED_STATEMENTS = env_bool("LEDGER_PREPARED_STATEMENTS", True)
+# Who is on the other side of a statement line: owner-key prefix → function(ids) -> {id: label}.
+WALLET_OWNER_LABELS = {
+    "user": "wallet.selectors.user_labels",
+    "department": "wallet.selectors.department_labels",
+}
+# Pending items on the wallet page: functions user -> list of {"label": str, "amount": cents}.
+WALLET_PENDING_PROVIDERS: list[str] = [
+    "payments.selectors.pending_top_ups",
+]
 # Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
 # (dotted paths to functions returning a list of wallet.audit.Violation).
 LEDGER_AUDIT_CHECKS = [

@@ -18,6 +18,7 @@ urlpatterns = [
     # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
     path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
+    path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
 ]
 

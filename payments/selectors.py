@@ -102,3 +102,21 @@ def reconciliation(*, year: int) -> Reconciliation:
         mismatches=mismatches,
         audit_problems=[row for violation in violations for row in violation.rows],
     )
+
+
+def pending_top_ups(user) -> list[dict]:
+    """For the wallet page's "Pending" list (settings.WALLET_PENDING_PROVIDERS): top-ups that may still
+    be paid. One query; nothing when card top-ups are off."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from payments import stripe_gateway
+    from payments.models import OPEN_STATUSES
+
+    if not stripe_gateway.enabled():
+        return []
+    open_top_ups = TopUp.objects.filter(resident=user, status__in=OPEN_STATUSES, expires_at__gt=timezone.now())
+    return [
+        {"label": _("Card top-up waiting for payment"), "amount": eraha}
+        for eraha in open_top_ups.order_by("created_at").values_list("eraha_cents", flat=True)
+    ]

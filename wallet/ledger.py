@@ -23,6 +23,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+try:
+    import psycopg
+    from psycopg.types.numeric import Int8
+except ImportError:  # an SQLite-only installation
+    psycopg = Int8 = None
+from django.conf import settings
 from django.db import DatabaseError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -213,7 +219,10 @@ def _retryable(exc: Exception) -> bool:
     return "database is locked" in str(exc)
 
 
-_POST_SQL = "SELECT * FROM wallet_post(%s, %s, %s, %s, %s, %s, %s, %s::text[], %s::text[], %s::bigint[])"  # noqa: S608
+_POST_SQL = (
+    "SELECT * FROM wallet_post(%s, %s, %s, %s, %s::bigint, %s::bigint, %s, %s::text[], %s::text[], %s::bigint[])"
+)
+_TRANSACTION_FIELDS = [field.attname for field in Transaction._meta.concrete_fields]
 
 
 def _post_postgres(*, connection, code, legs, key, request, memo, actor_id, reverses_id, now) -> Transaction:
@@ -227,31 +236,55 @@ def _post_postgres(*, connection, code, legs, key, request, memo, actor_id, reve
         now,
         [leg.account.kind for leg in legs],
         [leg.account.owner_key for leg in legs],
-        [leg.amount for leg in legs],
+        [Int8(leg.amount) for leg in legs],
     )
     try:
         if connection.in_atomic_block or not connection.get_autocommit():
             with transaction.atomic():
-                names, row = _execute(connection, params)
+                values = _execute(connection, params)
         else:
             # Autocommit: the single statement is its own transaction, so one round trip in all.
-            names, row = _execute(connection, params)
+            values = _execute(connection, params)
     except OperationalError:
         raise
     except DatabaseError as exc:
         raise _translate(exc) from exc
-    posted = Transaction(**dict(zip(names, row, strict=True)))
-    posted._state.adding = False
-    posted._state.db = connection.alias
-    return posted
+    return Transaction.from_db(connection.alias, _TRANSACTION_FIELDS, values)
 
 
-def _execute(connection, params):
-    with connection.cursor() as cursor:
-        cursor.execute(_POST_SQL, params)
-        row = cursor.fetchone()
-        names = [column.name for column in cursor.description]
-    return names, row
+def _execute(connection, params) -> list:
+    """Runs wallet_post() and returns the transaction row in model field order.
+
+    The fast path keeps one server-side-binding cursor per connection and a prepared statement, so
+    Python neither quotes parameters into SQL text nor rebuilds column metadata on every posting. When
+    queries are being logged (DEBUG, or a test counting queries) Django's own cursor is used instead.
+    """
+    if connection.queries_logged:
+        with connection.cursor() as cursor:
+            cursor.execute(_POST_SQL, params)
+            row = cursor.fetchone()
+            names = [column.name for column in cursor.description]
+        return [row[names.index(name)] for name in _TRANSACTION_FIELDS]
+    connection.ensure_connection()
+    raw = connection.connection
+    cached = getattr(connection, "_wallet_post", None)
+    with connection.wrap_database_errors:
+        if cached is None or cached[0] is not raw or cached[1].closed:
+            if settings.LEDGER_PREPARED_STATEMENTS and raw.prepare_threshold is None:
+                # Django leaves prepared statements off (for PgBouncer in transaction mode); only
+                # server-binding cursors prepare, and this is the only one, so it affects this call alone.
+                raw.prepare_threshold = 1
+            cursor = psycopg.Cursor(raw)
+            cursor.execute(_POST_SQL, params, prepare=True)
+            row = cursor.fetchone()
+            names = [column.name for column in cursor.description]
+            order = [names.index(name) for name in _TRANSACTION_FIELDS]
+            connection._wallet_post = (raw, cursor, order)
+        else:
+            _raw, cursor, order = cached
+            cursor.execute(_POST_SQL, params, prepare=True)
+            row = cursor.fetchone()
+    return [row[index] for index in order]
 
 
 def _translate(exc: DatabaseError) -> Exception:

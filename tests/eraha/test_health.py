@@ -29,7 +29,9 @@ def test_readiness_fails_and_healthz_still_answers_when_the_database_is_down(cli
         readiness = client.get("/readiness")
         healthz = client.get("/healthz")
     assert readiness.status_code == 503
-    assert readiness.json() == {"status": "unavailable", "checks": {"database": {"ok": False}}}
+    body = readiness.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"] == {"ok": False}
     assert "refused" not in readiness.content.decode()  # the reason goes to the log, not to the world
     assert healthz.status_code == 200
 

@@ -218,3 +218,15 @@ def test_the_top_up_page_query_count_does_not_grow_with_history(signed_in, strip
 def test_a_typed_amount_counts_even_without_ticking_other_amount(signed_in, stripe_on):
     assert signed_in.post("/wallet/top-up/", {"custom_amount": "15"}).status_code == 302
     assert TopUp.objects.get().eur_cents == 15_00
+
+
+def test_the_wallet_page_lists_top_ups_waiting_for_payment(signed_in, stripe_on, resident):
+    make_top_up(resident, eur_cents=20_00)
+    make_top_up(resident, status=TopUpStatus.EXPIRED)
+    page = signed_in.get("/wallet/").content.decode()
+    assert "Korttilataus odottaa maksua" in page and "20,00 eRaha" in page
+
+
+def test_the_wallet_page_lists_no_top_ups_without_stripe_keys(signed_in, stripe_off, resident):
+    make_top_up(resident, eur_cents=20_00)
+    assert "Korttilataus" not in signed_in.get("/wallet/").content.decode()
