@@ -36,6 +36,7 @@ DELAYED_PAYMENT_WINDOW = datetime.timedelta(days=14)
 # The sweep waits this long after expiry for Stripe's own checkout.session.expired event.
 EXPIRY_GRACE = datetime.timedelta(hours=1)
 CURRENCY = "eur"
+MAX_ID_LENGTH = 90
 STRIPE_LOCALES = {"fi": "fi", "sv": "sv", "en": "en"}
 
 
@@ -135,7 +136,8 @@ def _parse(payload: bytes, signature: str | None) -> dict:
         stripe_gateway.verify_event(payload=payload, signature=signature)
     except stripe.SignatureVerificationError as exc:
         raise WebhookRejected("bad signature") from exc
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except Exception as exc:
+        # The signature held, so whatever failed is the body: not UTF-8, not JSON, not an event.
         raise WebhookRejected("malformed body") from exc
     try:
         event = json.loads(payload)
@@ -145,7 +147,8 @@ def _parse(payload: bytes, signature: str | None) -> dict:
         raise WebhookRejected("malformed body")
     event_id, event_type = event.get("id"), event.get("type")
     obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
-    if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
+    # Stripe's ids are short ("evt_" and 24 characters); the limit keeps ledger keys within 200 characters.
+    if not isinstance(event_id, str) or not event_id or len(event_id) > MAX_ID_LENGTH:
         raise WebhookRejected("malformed event id")
     if not isinstance(event_type, str) or not event_type or len(event_type) > 100:
         raise WebhookRejected("malformed event type")

@@ -26,6 +26,10 @@ def _client() -> stripe.StripeClient:
     )
 
 
+# Stripe's session ids are about 70 characters; the ledger key "stripe:<id>" must stay within 200.
+MAX_SESSION_ID_LENGTH = 150
+
+
 @dataclass(frozen=True)
 class CheckoutSession:
     id: str
@@ -72,7 +76,12 @@ def create_checkout_session(
     }
     session = _client().v1.checkout.sessions.create(params, {"idempotency_key": idempotency_key(top_up_id)}).to_dict()
     session_id, url = session.get("id"), session.get("url")
-    if not isinstance(session_id, str) or not session_id or not isinstance(url, str) or not url.startswith("https://"):
+    if (
+        not isinstance(session_id, str)
+        or not 0 < len(session_id) <= MAX_SESSION_ID_LENGTH
+        or not isinstance(url, str)
+        or not url.startswith("https://")
+    ):
         raise stripe.APIError("Stripe answered without a session id or a payment page address.")
     return CheckoutSession(id=session_id, url=url)
 

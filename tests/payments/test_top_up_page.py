@@ -230,3 +230,12 @@ def test_the_wallet_page_lists_top_ups_waiting_for_payment(signed_in, stripe_on,
 def test_the_wallet_page_lists_no_top_ups_without_stripe_keys(signed_in, stripe_off, resident):
     make_top_up(resident, eur_cents=20_00)
     assert "Korttilataus" not in signed_in.get("/wallet/").content.decode()
+
+
+def test_a_stripe_answer_without_a_payment_page_marks_the_top_up_failed(signed_in, stripe_on, monkeypatch):
+    from payments import stripe_gateway
+
+    monkeypatch.setattr(stripe_gateway, "MAX_SESSION_ID_LENGTH", 5)
+    response = signed_in.post("/wallet/top-up/", {"amount": "1000"})
+    assert response.status_code == 200
+    assert TopUp.objects.get().status == TopUpStatus.FAILED

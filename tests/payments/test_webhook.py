@@ -328,3 +328,26 @@ def test_a_too_large_body_is_refused(client, stripe_on, settings):
     payload = json.dumps({"id": "evt_big", "type": "x", "data": {"object": {"pad": "x" * 200}}})
     assert post_event(client, None, payload=payload).status_code == 400
     assert StripeEvent.objects.count() == 0
+
+
+def test_an_overlong_event_id_is_refused(client, stripe_on, resident):
+    top_up = make_top_up(resident)
+    assert post_event(client, session_event(top_up, event_id="evt_" + "x" * 200)).status_code == 400
+    assert nothing_written()
+
+
+def test_an_unexpected_failure_answers_503_so_stripe_retries_and_nothing_is_written(
+    client, stripe_on, resident, monkeypatch
+):
+    from payments import services
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    top_up = make_top_up(resident)
+    monkeypatch.setattr(services, "_apply", broken)
+    assert post_event(client, session_event(top_up)).status_code == 503
+    assert nothing_written()
+    monkeypatch.undo()
+    assert post_event(client, session_event(top_up)).status_code == 200
+    assert wallet.wallet_balance(user=resident) == 10_00
