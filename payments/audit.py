@@ -5,20 +5,22 @@ from __future__ import annotations
 from django.db.models import Q, Sum
 
 from payments.models import TopUp, TopUpStatus
+from payments.services import CHECKOUT_CREDIT_PREFIX
 from wallet.audit import Violation
 from wallet.models import AccountKind, Entry, Transaction, TransactionCode
 
 
 def check_one_credit_per_top_up() -> list[Violation]:
     """One credit per top-up; every credited top-up has exactly one ledger credit of the right amount
-    (card issuance → the resident's wallet, key "stripe:<session>"); every "stripe:" credit belongs to a
-    top-up; the eRaha taken back after refunds equal what the top-up records."""
+    (card issuance → the resident's wallet, key "stripe:<session>"); every credit keyed with a Checkout
+    session ("stripe:cs_...") belongs to a top-up; the eRaha taken back after refunds equal what the
+    top-up records."""
     rows: list = []
     credited = TopUp.objects.filter(Q(credit_transaction__isnull=False) | Q(status=TopUpStatus.CREDITED))
     credits = {
         tx.pk: tx
         for tx in Transaction.objects.filter(
-            Q(idempotency_key__startswith="stripe:") | Q(pk__in=credited.values("credit_transaction"))
+            Q(idempotency_key__startswith=CHECKOUT_CREDIT_PREFIX) | Q(pk__in=credited.values("credit_transaction"))
         ).prefetch_related("entries__account")
     }
     linked = set()
@@ -44,7 +46,7 @@ def check_one_credit_per_top_up() -> list[Violation]:
                 {"top_up": top_up.pk, "transaction": credit.pk, "problem": "credit of the wrong kind or amount"}
             )
     for pk, credit in credits.items():
-        if pk not in linked and credit.idempotency_key.startswith("stripe:"):
+        if pk not in linked and credit.idempotency_key.startswith(CHECKOUT_CREDIT_PREFIX):
             rows.append({"transaction": pk, "problem": "Stripe credit without a credited top-up"})
     taken = (
         Entry.objects.filter(

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 
 from payments.audit import check_one_credit_per_top_up
 from payments.models import TopUp, TopUpStatus
+from payments.services import CHECKOUT_CREDIT_PREFIX
 from wallet.models import AccountKind, Entry, TransactionCode
 
 
@@ -63,7 +64,7 @@ def reconciliation(*, year: int) -> Reconciliation:
         Entry.objects.filter(
             transaction__created_at__year=year,
             transaction__code=TransactionCode.CARD_TOP_UP,
-            transaction__idempotency_key__startswith="stripe:",
+            transaction__idempotency_key__startswith=CHECKOUT_CREDIT_PREFIX,
             account__kind=AccountKind.WALLET,
         )
         .annotate(month=TruncMonth("transaction__created_at"))

@@ -40,6 +40,11 @@ MAX_ID_LENGTH = 90
 STRIPE_LOCALES = {"fi": "fi", "sv": "sv", "en": "en"}
 
 
+# Checkout session ids start with "cs_" (cs_test_..., cs_live_...): the audit and the report look only
+# at credits keyed like that, so other uses of a "stripe:" key are not mistaken for top-ups.
+CHECKOUT_CREDIT_PREFIX = "stripe:cs_"
+
+
 def credit_key(session_id: str) -> str:
     return f"stripe:{session_id}"
 

@@ -78,7 +78,8 @@ def create_checkout_session(
     session_id, url = session.get("id"), session.get("url")
     if (
         not isinstance(session_id, str)
-        or not 0 < len(session_id) <= MAX_SESSION_ID_LENGTH
+        or not session_id.startswith("cs_")
+        or len(session_id) > MAX_SESSION_ID_LENGTH
         or not isinstance(url, str)
         or not url.startswith("https://")
     ):

@@ -104,3 +104,8 @@ def test_the_audit_finds_taken_back_eraha_the_top_up_does_not_record(client, str
 def test_demo_top_ups_without_stripe_are_not_flagged(resident):
     wallet.credit_card_top_up(resident=make_user(), amount=1_00, idempotency_key="demo:top-up:x")
     assert check_one_credit_per_top_up() == []
+
+
+def test_a_stripe_key_that_is_not_a_checkout_session_is_left_to_its_owner(resident):
+    wallet.credit_card_top_up(resident=resident, amount=1_00, idempotency_key='stripe:"x"')
+    assert check_one_credit_per_top_up() == []
