@@ -6,27 +6,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from payments.models import StripeEvent, TopUp
-from people import roles
+from wallet.admin import ReadOnlyLedgerAdmin
 
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Top-ups and events change only through Stripe's webhooks, never by hand. City administrators
-    (people.administer_city) may look at them."""
-
-    def has_module_permission(self, request):
-        return roles.is_city_admin(request.user) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return roles.is_city_admin(request.user) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Top-ups and events change only through Stripe's webhooks: city administrators look, nobody edits.
 
 
 class StripeEventInline(admin.TabularInline):
@@ -42,7 +24,7 @@ class StripeEventInline(admin.TabularInline):
 
 
 @admin.register(TopUp)
-class TopUpAdmin(ReadOnlyAdmin):
+class TopUpAdmin(ReadOnlyLedgerAdmin):
     list_display = ["pk", "resident", "eur_cents", "eraha_cents", "status", "created_at", "paid_at", "note"]
     list_filter = ["status"]
     search_fields = ["resident__email", "session_id", "payment_intent_id"]
@@ -77,7 +59,7 @@ class TopUpAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyAdmin):
+class StripeEventAdmin(ReadOnlyLedgerAdmin):
     list_display = ["event_id", "type", "outcome", "top_up", "received_at", "processed_at"]
     list_filter = ["type", "outcome"]
     search_fields = ["event_id", "top_up__session_id"]

@@ -244,9 +244,25 @@ def _apply(*, event_type: str, obj: dict, top_up: TopUp, event_id: str, now) -> 
             return EventOutcome.MARKED_EXPIRED
         return EventOutcome.IGNORED
     if event_type == "charge.refunded":
-        return _record_refund(top_up=top_up, charge=obj, event_id=event_id, now=now)
+        return _record_returned(
+            top_up=top_up,
+            obj=obj,
+            amount_key="amount_refunded",
+            field="refunded_eur_cents",
+            done_status=TopUpStatus.REFUNDED,
+            event_id=event_id,
+            now=now,
+        )
     if event_type == "charge.dispute.created":
-        return _record_dispute(top_up=top_up, dispute=obj, event_id=event_id, now=now)
+        return _record_returned(
+            top_up=top_up,
+            obj=obj,
+            amount_key="amount",
+            field="disputed_eur_cents",
+            done_status=TopUpStatus.DISPUTED,
+            event_id=event_id,
+            now=now,
+        )
     return EventOutcome.IGNORED
 
 
@@ -294,30 +310,20 @@ def _credit(*, top_up: TopUp, session: dict, now) -> str:
     return EventOutcome.CREDITED
 
 
-def _record_refund(*, top_up: TopUp, charge: dict, event_id: str, now) -> str:
-    refunded = charge.get("amount_refunded")
-    currency = charge.get("currency")
-    if not isinstance(refunded, int) or isinstance(refunded, bool) or refunded < 0:
-        raise WebhookRejected("malformed refund amount")
-    if not isinstance(currency, str) or currency.lower() != top_up.currency or refunded > top_up.eur_cents:
-        return _attention(top_up, now, f"Refund of {refunded!r} {currency!r} does not match the top-up.")
-    if refunded <= top_up.refunded_eur_cents:
-        return EventOutcome.REFUND_RECORDED
-    top_up.refunded_eur_cents = refunded
-    top_up.save(update_fields=["refunded_eur_cents"])
-    return _take_back(top_up=top_up, event_id=event_id, now=now, done_status=TopUpStatus.REFUNDED)
-
-
-def _record_dispute(*, top_up: TopUp, dispute: dict, event_id: str, now) -> str:
-    amount = dispute.get("amount")
-    currency = dispute.get("currency")
+def _record_returned(
+    *, top_up: TopUp, obj: dict, amount_key: str, field: str, done_status: str, event_id: str, now
+) -> str:
+    """A refund (charge.refunded: the charge's cumulative amount_refunded) or a dispute
+    (charge.dispute.created: the disputed amount): records the euros, then takes back their eRaha."""
+    amount, currency = obj.get(amount_key), obj.get("currency")
     if not isinstance(amount, int) or isinstance(amount, bool) or amount < 0:
-        raise WebhookRejected("malformed dispute amount")
+        raise WebhookRejected(f"malformed {amount_key}")
     if not isinstance(currency, str) or currency.lower() != top_up.currency or amount > top_up.eur_cents:
-        return _attention(top_up, now, f"Dispute of {amount!r} {currency!r} does not match the top-up.")
-    top_up.disputed_eur_cents = max(top_up.disputed_eur_cents, amount)
-    top_up.save(update_fields=["disputed_eur_cents"])
-    return _take_back(top_up=top_up, event_id=event_id, now=now, done_status=TopUpStatus.DISPUTED)
+        return _attention(top_up, now, f"{amount_key} {amount!r} {currency!r} does not match the top-up.")
+    if amount > getattr(top_up, field):
+        setattr(top_up, field, amount)
+        top_up.save(update_fields=[field])
+    return _take_back(top_up=top_up, event_id=event_id, now=now, done_status=done_status)
 
 
 def _take_back(*, top_up: TopUp, event_id: str, now, done_status: str) -> str:
