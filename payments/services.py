@@ -26,6 +26,7 @@ from wallet import services as wallet
 from wallet.exceptions import InsufficientFunds, LedgerError
 from wallet.ledger import CARD_ISSUANCE, AccountRef, Leg, transfer_legs, wallet_ref
 from wallet.models import TransactionCode
+from wallet.money import format_eraha
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,6 @@ EXPIRY_GRACE = datetime.timedelta(hours=1)
 CURRENCY = "eur"
 MAX_ID_LENGTH = 90
 STRIPE_LOCALES = {"fi": "fi", "sv": "sv", "en": "en"}
-
-
 # Checkout session ids start with "cs_" (cs_test_..., cs_live_...): the audit and the report look only
 # at credits keyed like that, so other uses of a "stripe:" key are not mistaken for top-ups.
 CHECKOUT_CREDIT_PREFIX = "stripe:cs_"
@@ -96,8 +95,6 @@ def start_top_up(
             created_at=now,
             updated_at=now,
         )
-    from wallet.money import format_eraha
-
     try:
         session = stripe_gateway.create_checkout_session(
             top_up_id=top_up.pk,
@@ -115,11 +112,11 @@ def start_top_up(
     except stripe.StripeError as exc:
         logger.warning("Stripe Checkout session for top-up %s failed: %s", top_up.pk, exc)
         TopUp.objects.filter(pk=top_up.pk, status=TopUpStatus.CREATED).update(
-            status=TopUpStatus.FAILED, note=f"Stripe: {type(exc).__name__}"[:500], updated_at=timezone.now()
+            status=TopUpStatus.FAILED, note=f"Stripe: {type(exc).__name__}"[:500], updated_at=now
         )
         raise StripeUnavailable() from exc
     TopUp.objects.filter(pk=top_up.pk, status=TopUpStatus.CREATED).update(
-        status=TopUpStatus.PENDING, session_id=session.id, checkout_url=session.url, updated_at=timezone.now()
+        status=TopUpStatus.PENDING, session_id=session.id, checkout_url=session.url, updated_at=now
     )
     top_up.refresh_from_db()
     return top_up
@@ -290,11 +287,17 @@ def _credit(*, top_up: TopUp, session: dict, now) -> str:
     if top_up.credit_transaction_id is not None:
         return EventOutcome.ALREADY_CREDITED
     amount, currency = session.get("amount_total"), session.get("currency")
+    whole_cents = isinstance(amount, int) and not isinstance(amount, bool)
     # Stripe says the money is paid: record what and when, before checking it against the top-up.
-    top_up.paid_eur_cents = amount if isinstance(amount, int) and not isinstance(amount, bool) else None
+    top_up.paid_eur_cents = amount if whole_cents else None
     top_up.paid_at = top_up.paid_at or now
     top_up.save(update_fields=["paid_eur_cents", "paid_at"])
-    if amount != top_up.eur_cents or not isinstance(currency, str) or currency.lower() != top_up.currency:
+    if (
+        not whole_cents
+        or amount != top_up.eur_cents
+        or not isinstance(currency, str)
+        or currency.lower() != top_up.currency
+    ):
         _attention(top_up, now, f"Stripe reported {amount!r} {currency!r}; expected {top_up.eur_cents} eur.")
         return EventOutcome.MISMATCH
     if top_up.refunded_eur_cents or top_up.disputed_eur_cents:
@@ -353,8 +356,6 @@ def _take_back(*, top_up: TopUp, event_id: str, now, done_status: str) -> str:
     top_up.reversed_eraha_cents += take
     top_up.save(update_fields=["reversed_eraha_cents"])
     if take < to_take:
-        from wallet.money import format_eraha
-
         return _attention(
             top_up,
             now,

@@ -108,7 +108,8 @@ def test_an_expiry_after_the_credit_changes_nothing(client, stripe_on, resident)
 
 
 @pytest.mark.parametrize(
-    ("amount", "currency"), [(9_99, "eur"), (100_00, "eur"), (10_00, "usd"), (None, "eur"), ("1000", "eur")]
+    ("amount", "currency"),
+    [(9_99, "eur"), (100_00, "eur"), (10_00, "usd"), (None, "eur"), ("1000", "eur"), (1000.0, "eur"), (10_00, None)],
 )
 def test_an_amount_or_currency_mismatch_is_not_credited_and_is_flagged(client, stripe_on, resident, amount, currency):
     top_up = make_top_up(resident, eur_cents=10_00)
