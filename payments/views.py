@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from payments import selectors, services
 from payments.access import get_top_up_for_user, require_reconciliation_access, top_ups_enabled
-from payments.exceptions import MonthlyLimitReached, StripeUnavailable, TopUpError, WebhookRejected
+from payments.exceptions import StripeUnavailable, TopUpError, WebhookRejected
 from payments.forms import TopUpForm
 from payments.limits import Limits
 from wallet.services import wallet_balance
@@ -53,9 +53,7 @@ def top_up(request):
             )
         except StripeUnavailable as exc:
             messages.error(request, exc.message)
-        except MonthlyLimitReached as exc:
-            form.add_error(None, exc.message)
-        except TopUpError as exc:
+        except TopUpError as exc:  # amount outside the limits, or over the month's limit
             form.add_error(None, exc.message)
         else:
             return redirect(started.checkout_url)
