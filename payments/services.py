@@ -130,7 +130,12 @@ SESSION_EVENTS = {
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
 }
-CHARGE_EVENTS = {"charge.refunded", "charge.dispute.created"}
+# Money going back to the card: the event's amount field, where the top-up records it, its status after.
+RETURNS = {
+    "charge.refunded": ("amount_refunded", "refunded_eur_cents", TopUpStatus.REFUNDED),
+    "charge.dispute.created": ("amount", "disputed_eur_cents", TopUpStatus.DISPUTED),
+}
+CHARGE_EVENTS = set(RETURNS)
 
 
 def _parse(payload: bytes, signature: str | None) -> dict:
@@ -240,23 +245,14 @@ def _apply(*, event_type: str, obj: dict, top_up: TopUp, event_id: str, now) -> 
             _save(top_up, now, status=TopUpStatus.EXPIRED)
             return EventOutcome.MARKED_EXPIRED
         return EventOutcome.IGNORED
-    if event_type == "charge.refunded":
+    if event_type in RETURNS:
+        amount_key, field, done_status = RETURNS[event_type]
         return _record_returned(
             top_up=top_up,
             obj=obj,
-            amount_key="amount_refunded",
-            field="refunded_eur_cents",
-            done_status=TopUpStatus.REFUNDED,
-            event_id=event_id,
-            now=now,
-        )
-    if event_type == "charge.dispute.created":
-        return _record_returned(
-            top_up=top_up,
-            obj=obj,
-            amount_key="amount",
-            field="disputed_eur_cents",
-            done_status=TopUpStatus.DISPUTED,
+            amount_key=amount_key,
+            field=field,
+            done_status=done_status,
             event_id=event_id,
             now=now,
         )
