@@ -12,6 +12,7 @@ NAVIGATION = [
     ("vouchers:list", _("Vouchers"), lambda user: user.is_authenticated),
     ("verification:queue", _("Queue"), roles.is_verifier),
     ("tasks:publisher_home", _("Publish"), roles.is_publisher),
+    ("tasks:moderation", _("Moderation"), lambda user: roles.is_verifier(user) or roles.is_city_admin(user)),
     ("vouchers:redeem", _("Redeem"), roles.is_cashier),
     ("admin:index", _("Administration"), roles.is_city_admin),
 ]

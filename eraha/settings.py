@@ -328,7 +328,10 @@ LEDGER_AUDIT_CHECKS = [
     "wallet.audit.check_total_is_zero",
     "wallet.audit.check_closed_escrows_are_empty",
     "wallet.audit.check_reversals_mirror_originals",
+    "tasks.audit.check_ended_task_escrows_closed",
+    "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
+    "vouchers.audit.check_vouchers_equal_liability",
     "payments.audit.check_one_credit_per_top_up",
 ]
 
@@ -336,10 +339,23 @@ LEDGER_AUDIT_CHECKS = [
 DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
+    "tasks.demo.seed",
+    "vouchers.demo.seed",
+    "verification.demo.seed",
 ]
 SWEEPS: list[str] = [
+    "tasks.services.sweep",
+    "vouchers.services.sweep",
+    "verification.services.sweep",
     "payments.services.sweep",
 ]
+
+# Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes
+# cannot be enumerated.
+VOUCHER_LOOKUP_LIMITS = {
+    "token": (env_int("VOUCHER_TOKEN_LOOKUPS_PER_MINUTE", 600, minimum=1), 60),
+    "cashier": (env_int("VOUCHER_CASHIER_LOOKUPS_PER_MINUTE", 30, minimum=1), 60),
+}
 
 LOGGING = {
     "version": 1,

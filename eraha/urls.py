@@ -15,11 +15,14 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readiness", views.readiness, name="readiness"),
     path("", include("people.urls")),
+    path("tasks/", include("tasks.urls")),
+    path("", include("verification.urls")),
     # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
     path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
+    path("", include("vouchers.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"

@@ -1,0 +1,59 @@
+// Verification queue keyboard: a approve, r + 1–5 reject with a reason, c request changes, s skip, ← → photos.
+// The page works without this file: the buttons are a plain form.
+"use strict";
+document.addEventListener("DOMContentLoaded", function () {
+  var form = document.getElementById("decision-form");
+  var photos = Array.prototype.slice.call(document.querySelectorAll("[data-photo-index]"));
+  var status = document.getElementById("key-status");
+  var current = 0;
+  var mode = null; // null, "reject" or "changes"
+
+  function say(text) { if (status) { status.textContent = text; } }
+  function showPhoto(index) {
+    if (!photos.length) { return; }
+    current = (index + photos.length) % photos.length;
+    photos.forEach(function (figure, i) { figure.hidden = i !== current; });
+  }
+  showPhoto(0);
+
+  function button(action) { return form && form.querySelector("button[value=" + action + "]"); }
+  function submit(action) {
+    var target = button(action);
+    if (!target || form.dataset.sent) { return; }
+    form.dataset.sent = "1";
+    form.requestSubmit(target);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    var tag = (event.target.tagName || "").toLowerCase();
+    var typing = tag === "input" || tag === "textarea" || tag === "select";
+    if (mode === "changes" && tag === "textarea") {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); submit("changes"); }
+      if (event.key === "Escape") { mode = null; event.target.blur(); say(""); }
+      return;
+    }
+    if (typing) { return; }
+    if (event.key === "ArrowRight") { showPhoto(current + 1); event.preventDefault(); return; }
+    if (event.key === "ArrowLeft") { showPhoto(current - 1); event.preventDefault(); return; }
+    if (!form) { return; }
+    if (mode === "reject") {
+      if (/^[1-5]$/.test(event.key)) {
+        form.querySelector("select[name=reason_code]").value = event.key;
+        event.preventDefault();
+        submit("reject");
+      } else if (event.key === "Escape") { mode = null; say(""); }
+      return;
+    }
+    var key = event.key.toLowerCase();
+    if (key === "a") { event.preventDefault(); submit("approve"); }
+    else if (key === "s") { event.preventDefault(); submit("skip"); }
+    else if (key === "r") { event.preventDefault(); mode = "reject"; say(form.dataset.rejectHint || "1–5"); }
+    else if (key === "c") {
+      event.preventDefault();
+      mode = "changes";
+      var message = form.querySelector("textarea[name=message]");
+      if (message) { message.focus(); }
+    }
+  });
+});
