@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tasks",
     "verification",
     "vouchers",
+    "reports",
 ]
 
 MIDDLEWARE = [

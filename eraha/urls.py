@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("people.urls")),
     path("tasks/", include("tasks.urls")),
     path("", include("verification.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
