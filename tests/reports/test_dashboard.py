@@ -171,7 +171,7 @@ def test_every_table_downloads_as_csv_with_a_bom_and_semicolons(client, city, ci
             assert response.content.startswith(b"\xef\xbb\xbf")
         budgets = client.get(reverse("reports:dashboard_csv", args=["budgets"]), RANGE)
     rows = list(csv.reader(io.StringIO(budgets.content.decode("utf-8-sig")), delimiter=";"))
-    assert rows[0] == ["Department", "Funded", "Reserved for open tasks", "Used", "Left"]
+    assert rows[0] == ["Toimiala", "Rahoitettu", "Varattu avoimiin tehtäviin", "Käytetty", "Jäljellä"]
     assert ["Puistot", "15,00", "10,00", "5,00", "0,00"] in rows
     assert 'filename="eraha-budgets-2026-05-15-2026-06-10.csv"' in budgets["Content-Disposition"]
 
