@@ -16,6 +16,7 @@ from django.db.models import Count, F, Min, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from reports.access import Scope
 from tasks.models import Claim, ScreeningDecision, ScreeningOverride, Task
@@ -180,7 +181,7 @@ def budgets(scope: Scope) -> Table:
             (_("Department"), "text"),
             (_("Funded"), "eraha"),
             (_("Reserved for open tasks"), "eraha"),
-            (_("Used"), "eraha"),
+            (pgettext_lazy("budget", "Used"), "eraha"),
             (_("Left"), "eraha"),
         ],
         rows,

@@ -31,6 +31,8 @@ def independent_balances() -> dict[str, int]:
 
 @pytest.fixture
 def admin_page(client, city, city_admin):
+    city_admin.preferred_language = "en"
+    city_admin.save(update_fields=["preferred_language"])
     client.force_login(city_admin)
     with time_machine.travel(LATER, tick=False):
         response = client.get(URL, RANGE)
@@ -64,8 +66,8 @@ def test_liabilities_equal_independent_sums_over_the_entries_and_the_audit_summa
 
 def test_department_budgets_show_funded_reserved_used_and_left(admin_page):
     budgets = table(admin_page, "budgets")
-    assert row(budgets, "Puistot")[1:] == [1500, 1000, 500, 0]
-    assert row(budgets, "Nuoriso")[1:] == [700, 700, 0, 0]
+    assert row(budgets, "Parks")[1:] == [1500, 1000, 500, 0]
+    assert row(budgets, "Youth")[1:] == [700, 700, 0, 0]
 
 
 def test_activity_counts_tasks_completions_and_earnings_in_the_period(admin_page):
