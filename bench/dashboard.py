@@ -325,7 +325,8 @@ def build_ledger(*, now, departments, first_user) -> None:
                   row_number() OVER (PARTITION BY account ORDER BY tx, amount),
                   sum(amount) OVER (PARTITION BY account ORDER BY tx, amount ROWS UNBOUNDED PRECEDING)
            FROM (SELECT id AS tx, debit AS account, -amount AS amount FROM bench_tx
-                 UNION ALL SELECT id, credit, amount FROM bench_tx) legs"""
+                 UNION ALL SELECT id, credit, amount FROM bench_tx) legs
+           ORDER BY tx, amount"""
     )
     execute(
         """UPDATE wallet_account a SET credits_posted = s.credits, debits_posted = s.debits, version = s.n

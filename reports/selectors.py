@@ -425,37 +425,56 @@ def market_protection(scope: Scope, period: Period) -> list[Table]:
 # --- Integrity signals (city-wide only) --------------------------------------------------------------
 
 
-def _first_transaction_id(since: datetime) -> int:
-    """Ledger ids grow with time (append-only, created_at defaults to the insert time), so the first id of
-    the period is found by walking the primary key back from the newest row, never by scanning the table."""
-    before = Transaction.objects.filter(created_at__lt=since).order_by("-pk").values_list("pk", flat=True).first()
-    return (before or 0) + 1
+def _last_transaction_id_before(moment: datetime) -> int:
+    """Ledger ids grow with time (append-only, created_at defaults to the insert time), so the period's
+    bounds are found by walking the primary key back from the newest row, never by scanning the table;
+    the period's transactions are then an id range, which the planner estimates well."""
+    before = Transaction.objects.filter(created_at__lt=moment).order_by("-pk").values_list("pk", flat=True).first()
+    return before or 0
+
+
+# One pass over the period's entries (found through the transaction index from the period's first id):
+# each payment's two legs are folded into (payer, payee), pairs are counted on account ids, and only the
+# few mutual pairs are joined to their owners.
+MUTUAL_SQL = """
+    WITH legs AS (
+        SELECT e.transaction_id,
+               MAX(e.account_id) FILTER (WHERE e.amount < 0) AS payer,
+               MAX(e.account_id) FILTER (WHERE e.amount > 0) AS payee,
+               MAX(e.amount) AS amount
+        FROM wallet_entry e JOIN wallet_transaction t ON t.id = e.transaction_id
+        WHERE e.transaction_id BETWEEN %(first)s AND %(last)s AND t.id BETWEEN %(first)s AND %(last)s
+          AND t.code = %(code)s
+        GROUP BY e.transaction_id
+    ), directed AS (
+        SELECT payer, payee, COUNT(*) AS n, SUM(amount) AS total
+        FROM legs GROUP BY payer, payee HAVING COUNT(*) >= %(min)s
+    )
+    SELECT s.owner_key, r.owner_key, a.n, b.n, a.total + b.total
+    FROM directed a
+    JOIN directed b ON a.payer = b.payee AND a.payee = b.payer
+    JOIN wallet_account s ON s.id = a.payer
+    JOIN wallet_account r ON r.id = a.payee
+    WHERE a.payer < a.payee
+    ORDER BY a.n + b.n DESC, a.payer LIMIT %(limit)s
+    """
 
 
 def mutual_payments(period: Period) -> list[tuple[str, str, int, int, int]]:
     """Pairs of wallets that paid each other at least MUTUAL_MIN times each way in the period."""
-    first_id = _first_transaction_id(period.since)
-    sql = """
-        WITH directed AS (
-            SELECT s.owner_key AS payer, r.owner_key AS payee, COUNT(*) AS n, SUM(re.amount) AS total
-            FROM wallet_entry se
-            JOIN wallet_entry re ON re.transaction_id = se.transaction_id AND re.amount > 0
-            JOIN wallet_transaction t ON t.id = se.transaction_id
-            JOIN wallet_account s ON s.id = se.account_id
-            JOIN wallet_account r ON r.id = re.account_id
-            WHERE se.transaction_id >= %s AND se.amount < 0 AND t.code = %s
-              AND t.created_at >= %s AND t.created_at < %s
-            GROUP BY s.owner_key, r.owner_key
-        )
-        SELECT a.payer, a.payee, a.n, b.n, a.total + b.total
-        FROM directed a JOIN directed b ON a.payer = b.payee AND a.payee = b.payer
-        WHERE a.payer < a.payee AND a.n >= %s AND b.n >= %s
-        ORDER BY a.n + b.n DESC, a.payer LIMIT %s
-    """
+    first_id = _last_transaction_id_before(period.since) + 1
+    last_id = _last_transaction_id_before(period.until)
+
     with connection.cursor() as cursor:
         cursor.execute(
-            sql,
-            [first_id, TransactionCode.PAY_NEIGHBOUR, period.since, period.until, MUTUAL_MIN, MUTUAL_MIN, SIGNAL_LIMIT],
+            MUTUAL_SQL,
+            {
+                "first": first_id,
+                "last": last_id,
+                "code": TransactionCode.PAY_NEIGHBOUR.value,
+                "min": MUTUAL_MIN,
+                "limit": SIGNAL_LIMIT,
+            },
         )
         return [tuple(row) for row in cursor.fetchall()]
 
