@@ -70,6 +70,7 @@ def export_user_data(*, user) -> dict:
                 "task": claim.task.title,
                 "task_id": claim.task_id,
                 "status": claim.status,
+                "status_text": str(claim.get_status_display()),
                 "reward_cents": claim.reward_cents,
                 "claimed_at": _iso(claim.claimed_at),
                 "submitted_at": _iso(claim.submitted_at),
@@ -82,6 +83,7 @@ def export_user_data(*, user) -> dict:
                 "id": proof.pk,
                 "task": proof.task.title,
                 "status": proof.status,
+                "status_text": str(proof.get_status_display()),
                 "note": proof.note,
                 "submitted_at": _iso(proof.submitted_at),
                 "decided_at": _iso(proof.decided_at),
@@ -97,7 +99,9 @@ def export_user_data(*, user) -> dict:
                 "decisions": [
                     {
                         "how": decision.how,
+                        "how_text": str(decision.get_how_display()),
                         "outcome": decision.outcome,
+                        "outcome_text": str(decision.get_outcome_display()),
                         "reason": str(decision.get_reason_code_display()) if decision.reason_code else "",
                         "message": decision.message,
                         "time": _iso(decision.created_at),
@@ -112,6 +116,7 @@ def export_user_data(*, user) -> dict:
                 "product": voucher.product.name,
                 "partner": voucher.partner.name,
                 "status": voucher.status,
+                "status_text": str(voucher.get_status_display()),
                 "price_cents": voucher.price,
                 "bought": _iso(voucher.purchased_at),
                 "valid_until": _iso(voucher.expires_at),
@@ -120,7 +125,13 @@ def export_user_data(*, user) -> dict:
             for voucher in Voucher.objects.filter(resident=user).select_related("product", "partner").order_by("pk")
         ],
         "posted_tasks": [
-            {"id": task.pk, "title": task.title, "status": task.status, "reward_cents": task.reward_cents}
+            {
+                "id": task.pk,
+                "title": task.title,
+                "status": task.status,
+                "status_text": str(task.get_status_display()),
+                "reward_cents": task.reward_cents,
+            }
             for task in Task.objects.filter(poster=user).order_by("pk")
         ],
     }
