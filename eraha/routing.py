@@ -2,4 +2,8 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from notifications.routing import websocket_urlpatterns as notifications_routes
+
+websocket_urlpatterns: list = [
+    *notifications_routes,
+]

@@ -60,9 +60,11 @@ INSTALLED_APPS = [
     "eraha",
     "people",
     "wallet",
+    "payments",
     "tasks",
     "verification",
     "vouchers",
+    "notifications",
     "reports",
 ]
 
@@ -100,6 +102,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
                 "wallet.context_processors.header_balance",
+                "notifications.context_processors.live_status",
+                "payments.context_processors.stripe_enabled",
             ],
         },
     },
@@ -134,7 +138,9 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as channels_redis's blocking
+            # BZPOPMIN: idle consumers then die with TimeoutError. Read longer than that; connect fast.
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 10, "socket_connect_timeout": 2}]},
         }
     }
     CACHES = {
@@ -148,6 +154,10 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Sessions live in the database and are read through the cache (Redis in production), which saves a
+# query on every signed-in page.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Accounts (django-allauth) --------------------------------------------------------------------
 AUTH_USER_MODEL = "people.User"
@@ -229,6 +239,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # --- E-mail ---------------------------------------------------------------------------------------
+# Links in e-mails point here (no request to take the host from when a sweep sends them).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "eRaha <noreply@eraha.example.fi>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env_str("EMAIL_HOST")
@@ -282,6 +294,20 @@ CONTENT_SECURITY_POLICY = {
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only for a local fake of the Stripe API (tests, stripe-mock); empty means the real API.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10, minimum=1)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0)
+# How old (seconds) a signed webhook may be before it is refused as a replay.
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Card top-up limits in euro cents, and the rate in eRaha cents per euro (100: 1 EUR = 1 eRaha).
+TOP_UP_MIN_CENTS = env_int("TOP_UP_MIN_CENTS", 5_00, minimum=50)
+TOP_UP_MAX_CENTS = env_int("TOP_UP_MAX_CENTS", 100_00, minimum=50)
+TOP_UP_MONTHLY_MAX_CENTS = env_int("TOP_UP_MONTHLY_MAX_CENTS", 200_00, minimum=0)
+TOP_UP_ERAHA_CENTS_PER_EURO = env_int("TOP_UP_ERAHA_CENTS_PER_EURO", 100, minimum=1)
+TOP_UP_FIXED_AMOUNTS = [5_00, 10_00, 20_00, 50_00]
+if TOP_UP_MIN_CENTS > TOP_UP_MAX_CENTS:
+    raise ImproperlyConfigured("TOP_UP_MIN_CENTS must not be greater than TOP_UP_MAX_CENTS.")
 
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
@@ -300,7 +326,9 @@ WALLET_OWNER_LABELS = {
     "department": "wallet.selectors.department_labels",
 }
 # Pending items on the wallet page: functions user -> list of {"label": str, "amount": cents}.
-WALLET_PENDING_PROVIDERS: list[str] = []
+WALLET_PENDING_PROVIDERS: list[str] = [
+    "payments.selectors.pending_top_ups",
+]
 # Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
 # (dotted paths to functions returning a list of wallet.audit.Violation).
 LEDGER_AUDIT_CHECKS = [
@@ -315,6 +343,7 @@ LEDGER_AUDIT_CHECKS = [
     "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
     "vouchers.audit.check_vouchers_equal_liability",
+    "payments.audit.check_one_credit_per_top_up",
 ]
 
 # Pluggable lists the management commands walk; each app adds its own entry.
@@ -329,6 +358,7 @@ SWEEPS: list[str] = [
     "tasks.services.sweep",
     "vouchers.services.sweep",
     "verification.services.sweep",
+    "payments.services.sweep",
 ]
 
 # Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes

@@ -17,11 +17,14 @@ urlpatterns = [
     path("", include("people.urls")),
     path("tasks/", include("tasks.urls")),
     path("", include("verification.urls")),
+    # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
+    path("", include("payments.urls")),
     path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
     path("", include("vouchers.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"

@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from payments.models import OPEN_STATUSES, TopUp
 from people import roles
 from people.services import pseudonymise_user
 from reports.exceptions import DeletionRefused
@@ -124,6 +126,16 @@ def export_user_data(*, user) -> dict:
             }
             for voucher in Voucher.objects.filter(resident=user).select_related("product", "partner").order_by("pk")
         ],
+        "top_ups": [
+            {
+                "created": _iso(top_up.created_at),
+                "euros_cents": top_up.eur_cents,
+                "eraha_cents": top_up.eraha_cents,
+                "status": top_up.status,
+                "status_text": str(top_up.get_status_display()),
+            }
+            for top_up in TopUp.objects.filter(resident=user).order_by("pk")
+        ],
         "posted_tasks": [
             {
                 "id": task.pk,
@@ -137,7 +149,7 @@ def export_user_data(*, user) -> dict:
     }
 
 
-def deletion_blockers(*, user) -> list[str]:
+def deletion_blockers(*, user, now: datetime) -> list[str]:
     """Why the account cannot be deleted now, in words the resident can act on; empty when it can."""
     reasons = []
     if roles.is_staff_member(user) or user.is_staff:
@@ -157,6 +169,10 @@ def deletion_blockers(*, user) -> list[str]:
         reasons.append(_("Neighbours are waiting for you to confirm their work."))
     if Voucher.objects.filter(resident=user, status=Voucher.Status.VALID).exists():
         reasons.append(_("You have vouchers that are still valid. Use them or wait until they expire."))
+    open_top_ups = TopUp.objects.filter(resident=user, status__in=OPEN_STATUSES)
+    if open_top_ups.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).exists():
+        # A card payment could still arrive and credit a wallet that is about to be closed.
+        reasons.append(_("A card top-up is still waiting for payment. Wait until it is paid or has expired."))
     if wallet_services.wallet_balance(user=user) != 0:
         reasons.append(
             _(
@@ -171,7 +187,7 @@ def delete_account(*, user, now: datetime) -> None:
     """Pseudonymises `user`, deletes their photos and closes their empty wallet, or raises DeletionRefused
     with every reason. Ledger rows are never touched. Runs inside atomic(); the wallet is locked by
     close_wallet, which refuses again if money arrived after the checks."""
-    reasons = deletion_blockers(user=user)
+    reasons = deletion_blockers(user=user, now=now)
     if reasons:
         raise DeletionRefused(reasons)
     with transaction.atomic():

@@ -90,7 +90,7 @@ def my_data_json(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete_account(request):
-    reasons = services.deletion_blockers(user=request.user)
+    reasons = services.deletion_blockers(user=request.user, now=timezone.now())
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             services.delete_account(user=request.user, now=timezone.now())

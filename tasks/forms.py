@@ -100,13 +100,7 @@ class TaskForm(forms.Form):
         latitude, longitude = data.get("latitude"), data.get("longitude")
         if (latitude is None) != (longitude is None):
             raise forms.ValidationError(_("Give both latitude and longitude, or neither."))
-        category, reward = data.get("category"), data.get("reward")
-        if category is not None and reward is not None and reward > category.reward_ceiling_cents:
-            self.add_error(
-                "reward",
-                _("The highest reward in this category is %(ceiling)s.")
-                % {"ceiling": format_eraha(category.reward_ceiling_cents)},
-            )
+        _check_reward_ceiling(self, data)
         return data
 
     def values(self) -> dict:
@@ -149,6 +143,16 @@ class TaskForm(forms.Form):
         }
 
 
+def _check_reward_ceiling(form: forms.Form, data: dict) -> None:
+    category, reward = data.get("category"), data.get("reward")
+    if category is not None and reward is not None and reward > category.reward_ceiling_cents:
+        form.add_error(
+            "reward",
+            _("The highest reward in this category is %(ceiling)s.")
+            % {"ceiling": format_eraha(category.reward_ceiling_cents)},
+        )
+
+
 def _category_label(category: Category) -> str:
     if category.blocked:
         return f"{category.name} ({_('not allowed')})"
@@ -188,13 +192,7 @@ class TemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        category, reward = data.get("category"), data.get("reward")
-        if category is not None and reward is not None and reward > category.reward_ceiling_cents:
-            self.add_error(
-                "reward",
-                _("The highest reward in this category is %(ceiling)s.")
-                % {"ceiling": format_eraha(category.reward_ceiling_cents)},
-            )
+        _check_reward_ceiling(self, data)
         return data
 
     def save(self, commit=True):

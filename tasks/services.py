@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
 from django.utils import timezone
@@ -128,40 +129,31 @@ def expire_due_claims(*, now: datetime, task_id: int | None = None, resident=Non
 def claim_task(*, task: Task, resident, now: datetime) -> Claim:
     """Claims one slot of the task for the resident.
 
-    Runs inside atomic(). The slot is taken with one conditional UPDATE of the task row (which row-locks it
-    on PostgreSQL until commit), so concurrent claimants of the last slot get exactly one winner; the
-    claim row is written after that, and a second claim by the same resident is stopped by a unique
-    constraint as well as by the check here.
+    Runs inside atomic(); locks the resident's user row first (so one resident's concurrent claims are
+    counted against the limits one at a time), then takes the slot with one conditional UPDATE of the task
+    row (which row-locks it on PostgreSQL until commit), so concurrent claimants of the last slot get
+    exactly one winner. A second claim by the same resident is also stopped by a unique constraint.
     """
     if task.poster_id is not None and task.poster_id == resident.pk:
         raise exceptions.OwnTask()
     policy = TaskPolicy.current()
     with transaction.atomic():
-        if (
-            Claim.objects.filter(task=task, resident=resident, status__in=Claim.BLOCKING_RECLAIM)
-            .exclude(status=C.ACTIVE, expires_at__lte=now)
-            .exists()
-        ):
+        get_user_model().objects.select_for_update().only("pk").get(pk=resident.pk)
+        # The resident's own claims whose window passed end first (giving their slots back).
+        expire_due_claims(now=now, resident=resident)
+        if Claim.objects.filter(task=task, resident=resident, status__in=Claim.BLOCKING_RECLAIM).exists():
             raise exceptions.AlreadyClaimed()
-        active = (
-            Claim.objects.filter(resident=resident, status=C.ACTIVE, expires_at__gt=now).count()
-            + Claim.objects.filter(resident=resident, status=C.SUBMITTED).count()
-        )
+        active = Claim.objects.filter(resident=resident, status__in=Claim.HOLDING).count()
         if active >= policy.max_active_claims:
             raise exceptions.ClaimLimitReached()
         earnings = earnings_status(resident=resident, now=now, policy=policy)
         if earnings.blocks(task.reward_cents):
             raise exceptions.EarningsCapReached()
         if not _take_slot(task_id=task.pk, now=now):
-            # Claims whose window passed may still hold slots until the sweep runs: free them and retry.
-            if expire_due_claims(now=now, task_id=task.pk) and _take_slot(task_id=task.pk, now=now):
-                pass
-            else:
+            # Others' claims whose window passed may hold slots until the sweep runs: free them, retry once.
+            freed = expire_due_claims(now=now, task_id=task.pk)
+            if not (freed and _take_slot(task_id=task.pk, now=now)):
                 _raise_why_not_claimable(task_id=task.pk, now=now)
-        # An expired claim by the same resident may still be ACTIVE in the table; end it first.
-        Claim.objects.filter(task=task, resident=resident, status=C.ACTIVE, expires_at__lte=now).update(
-            status=C.EXPIRED, ended_at=now
-        )
         expires_at = min(now + timedelta(hours=task.claim_window_hours), task.deadline)
         try:
             with transaction.atomic():
@@ -235,7 +227,7 @@ def complete_claim(*, claim: Claim, now: datetime) -> Claim:
 
 def reopen_claim_for_changes(*, claim: Claim, now: datetime) -> Claim:
     """The verifier asked for changes: the claim is active again with a fresh claim window."""
-    task = Task.objects.only("claim_window_hours", "deadline").get(pk=claim.task_id)
+    task = Task.objects.only("claim_window_hours").get(pk=claim.task_id)
     expires_at = max(now + timedelta(hours=task.claim_window_hours), now + timedelta(hours=1))
     updated = Claim.objects.filter(pk=claim.pk, status=C.SUBMITTED).update(
         status=C.ACTIVE, expires_at=expires_at, submitted_at=None
@@ -725,11 +717,12 @@ def create_tasks_from_template(*, template: TaskTemplate, rows: list[PlaceRow], 
 def sweep(*, now: datetime) -> int:
     """run_sweeps: expires claims whose window passed, closes tasks past their deadline and refunds them.
 
-    Idempotent. A task whose proofs still wait for a decision is closed by a later run.
+    Idempotent. A task with claims still in progress is closed by a later run.
     """
     count = expire_due_claims(now=now)
+    # Claims still in progress (a proof waiting, or a claim reopened for changes) keep the task open.
     due = Task.objects.filter(status__in=[S.OPEN, S.FULL, S.SCREENING], deadline__lte=now).exclude(
-        claims__status=C.SUBMITTED
+        claims__status__in=Claim.HOLDING
     )
     for task in due.only("pk"):
         try:

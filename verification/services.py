@@ -16,9 +16,13 @@ from datetime import datetime, timedelta
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 
+from notifications.kinds import Kind
+from notifications.services import broadcast_queue_event, notify
 from tasks import exceptions as task_exceptions
 from tasks import services as task_services
 from tasks.models import Claim
@@ -291,6 +295,12 @@ def _route_new_proof(
         # The poster decides a peer proof; flags are shown to them and to a verifier in a dispute.
         proof.status = S.PEER_PENDING
         proof.save(update_fields=["flags", "status"])
+        notify(
+            recipient=proof.task.poster,
+            kind=Kind.PEER_PROOF_WAITING,
+            params={"resident": proof.resident.public_name, "task": proof.task.title},
+            link=reverse("verification:proof", args=[proof.pk]),
+        )
         return
     outcome = decide(
         flags=flags,
@@ -308,6 +318,8 @@ def _route_new_proof(
     proof.save(update_fields=["flags", "queue_reasons", "audit_sample"])
     if outcome.auto_approved:
         approve_proof(proof=proof, actor=None, how=Decision.How.AUTO, now=now)
+    else:
+        broadcast_queue_event(event="new_proof", proof_id=proof.pk, data={"department_id": proof.department_id})
 
 
 # --- Deciding ------------------------------------------------------------------------------------
@@ -348,7 +360,7 @@ def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str 
     Runs inside atomic(): the conditional status update row-locks the proof, so a concurrent second approval
     waits and then finds it decided; the ledger locks the escrow and the wallet (by pk) after that.
     """
-    from wallet.services import pay_task_reward
+    from wallet.services import pay_task_reward, wallet_balance
 
     with transaction.atomic():
         _check_lock(proof=proof, actor=actor, now=now)
@@ -384,6 +396,18 @@ def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str 
             status=Dispute.Status.APPROVED, decided_at=now
         )
         QueueLock.objects.filter(proof=proof).delete()
+        _tell_resident(
+            proof=proof,
+            kind=Kind.PROOF_APPROVED,
+            params={
+                "task": proof.task.title,
+                "amount": claim.reward_cents,
+                "balance": wallet_balance(user=proof.resident),
+            },
+        )
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "approved", "verifier_id": actor.pk if actor else None}
+        )
     return decision
 
 
@@ -419,6 +443,16 @@ def reject_proof(*, proof: Proof, actor, how: str, reason_code: int, message: st
             )
             _end_claim(claim_id=proof.claim_id, now=now)
         QueueLock.objects.filter(proof=proof).delete()
+        reason = Decision.Reason(reason_code).label
+        _tell_resident(
+            proof=proof,
+            kind=Kind.PROOF_REJECTED,
+            # Lazy, so the reason is rendered in the resident's language, not the verifier's.
+            params={"task": proof.task.title, "reason": format_lazy("{}. {}", reason, message) if message else reason},
+        )
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "rejected", "verifier_id": actor.pk if actor else None}
+        )
     return decision
 
 
@@ -450,7 +484,21 @@ def request_changes(*, proof: Proof, actor, message: str, now: datetime) -> Deci
             created_at=now,
         )
         QueueLock.objects.filter(proof=proof).delete()
+        _tell_resident(proof=proof, kind=Kind.CHANGES_REQUESTED, params={"task": proof.task.title, "note": message})
+        broadcast_queue_event(
+            event="decided", proof_id=proof.pk, data={"outcome": "changes", "verifier_id": actor.pk if actor else None}
+        )
     return decision
+
+
+def _tell_resident(*, proof: Proof, kind: str, params: dict) -> None:
+    """The resident's notice (and e-mail for approvals and rejections), sent when the decision commits."""
+    notify(
+        recipient=proof.resident,
+        kind=kind,
+        params=params,
+        link=reverse("verification:proof", args=[proof.pk]),
+    )
 
 
 # --- Queue locks ---------------------------------------------------------------------------------
@@ -464,8 +512,15 @@ def queue_for(*, verifier, department_id: int | None = None):
     queryset = queryset.filter(Q(department_id__in=departments) | Q(department__isnull=True))
     if department_id is not None:
         queryset = queryset.filter(department_id=department_id)
-    queryset = queryset.exclude(status=S.APPEALED, appeal__rejected_by=verifier)
+    # NOT EXISTS instead of a join, so PostgreSQL can walk the partial index on (submitted_at, id) in order
+    # and stop at the first rows instead of sorting the whole queue.
+    own_rejections = Appeal.objects.filter(proof=OuterRef("pk"), rejected_by=verifier, status=Appeal.Status.OPEN)
+    queryset = queryset.exclude(Exists(own_rejections))
     return queryset.order_by("submitted_at", "pk")
+
+
+def locked_by_others(*, verifier, now: datetime) -> Exists:
+    return Exists(QueueLock.objects.filter(proof=OuterRef("pk"), expires_at__gt=now).exclude(verifier=verifier))
 
 
 def open_proof(*, proof: Proof, verifier, now: datetime) -> QueueLock:
@@ -479,19 +534,29 @@ def open_proof(*, proof: Proof, verifier, now: datetime) -> QueueLock:
             verifier=verifier, opened_at=now, expires_at=expires
         )
         if taken:
+            _announce_lock(proof=proof, verifier=verifier)
             return QueueLock.objects.get(proof=proof)
         try:
             with transaction.atomic():
-                return QueueLock.objects.create(proof=proof, verifier=verifier, opened_at=now, expires_at=expires)
+                lock = QueueLock.objects.create(proof=proof, verifier=verifier, opened_at=now, expires_at=expires)
         except IntegrityError:
             raise LockedByOther(_("Another verifier has this proof open.")) from None
+        _announce_lock(proof=proof, verifier=verifier)
+        return lock
+
+
+def _announce_lock(*, proof: Proof, verifier) -> None:
+    """Other verifiers' queue pages show the proof as taken (sent when the lock commits)."""
+    broadcast_queue_event(
+        event="lock_taken", proof_id=proof.pk, data={"verifier_id": verifier.pk, "name": verifier.public_name}
+    )
 
 
 def open_next(*, verifier, department_id: int | None, now: datetime, after: Proof | None = None):
     """The oldest queued proof not locked by another verifier, locked for this one; None when the queue is
     empty. `after` skips up to and including that proof (the skip key)."""
     queryset = queue_for(verifier=verifier, department_id=department_id).exclude(
-        Q(lock__expires_at__gt=now) & ~Q(lock__verifier=verifier)
+        locked_by_others(verifier=verifier, now=now)
     )
     if after is not None:
         queryset = queryset.filter(
@@ -507,7 +572,9 @@ def open_next(*, verifier, department_id: int | None, now: datetime, after: Proo
 
 
 def release_lock(*, proof: Proof, verifier) -> None:
-    QueueLock.objects.filter(proof=proof, verifier=verifier).delete()
+    deleted, _details = QueueLock.objects.filter(proof=proof, verifier=verifier).delete()
+    if deleted:
+        broadcast_queue_event(event="lock_released", proof_id=proof.pk, data={"verifier_id": verifier.pk})
 
 
 # --- Appeals, peer decisions and disputes --------------------------------------------------------

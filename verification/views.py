@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tasks.models import Claim
 from verification import access, selectors, services
 from verification.exceptions import VerificationError
 from verification.forms import DecisionForm, MessageForm, PosterDecisionForm, ProofForm
@@ -78,7 +79,12 @@ def my_proofs(request):
         .prefetch_related("photos", "decisions")
         .order_by("-submitted_at", "-pk")[:50]
     )
-    return render(request, "verification/my_proofs.html", {"proofs": proofs})
+    waiting = (
+        Claim.objects.filter(resident=request.user, status=Claim.Status.ACTIVE, expires_at__gt=timezone.now())
+        .select_related("task")
+        .order_by("expires_at")
+    )
+    return render(request, "verification/my_proofs.html", {"proofs": proofs, "waiting": waiting})
 
 
 @login_required

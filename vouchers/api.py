@@ -28,6 +28,7 @@ from vouchers.exceptions import (
     VoucherNotFound,
     VoucherOfAnotherPartner,
 )
+from vouchers.formats import decimal_euros
 from vouchers.models import Voucher
 from vouchers.ratelimit import check_rate
 
@@ -46,16 +47,12 @@ def _iso(moment) -> str | None:
     return timezone.localtime(moment).isoformat(timespec="seconds") if moment else None
 
 
-def _euros(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
-
-
 def voucher_json(voucher: Voucher, now) -> dict:
     return {
         "code": voucher.code,
         "status": voucher.state_at(now),
         "product": {"id": voucher.product_id, "name": voucher.product.name_fi},
-        "face_value": {"amount": _euros(voucher.face_value), "currency": "EUR"},
+        "face_value": {"amount": decimal_euros(voucher.face_value), "currency": "EUR"},
         "expires_at": _iso(voucher.expires_at),
         "redeemed_at": _iso(voucher.redeemed_at),
         "redeemed_where": voucher.redeemed_where or None,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -26,6 +27,7 @@ from vouchers.exceptions import (
     VoucherNotFound,
     VoucherOfAnotherPartner,
 )
+from vouchers.formats import decimal_euros
 from vouchers.forms import BuyForm, RedeemForm, SettlementForm, new_idempotency_key
 from vouchers.qr import qr_svg
 from vouchers.ratelimit import check_rate
@@ -113,6 +115,10 @@ def detail(request, code: str):
 # --- Desk -----------------------------------------------------------------------------------------
 
 
+def _when(moment) -> str:
+    return date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
 def _desk_where(partner, user) -> str:
     return f"{partner.name} ({user.public_name})"
 
@@ -156,8 +162,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             "kind": "bad",
             "code": "expired",
             "title": _("Expired"),
-            "detail": _("This voucher was valid until %(date)s.")
-            % {"date": timezone.localtime(exc.voucher.expires_at).strftime("%d.%m.%Y %H:%M")},
+            "detail": _("This voucher was valid until %(date)s.") % {"date": _when(exc.voucher.expires_at)},
             "voucher": exc.voucher,
         }
     except VoucherAlreadyRedeemed as exc:
@@ -167,7 +172,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
             "title": _("Already used"),
             "detail": _("Used on %(when)s at %(where)s.")
             % {
-                "when": timezone.localtime(exc.voucher.redeemed_at).strftime("%d.%m.%Y %H:%M"),
+                "when": _when(exc.voucher.redeemed_at),
                 "where": exc.voucher.redeemed_where,
             },
             "voucher": exc.voucher,
@@ -252,12 +257,6 @@ def settlement(request):
     return render(request, "vouchers/settlement.html", context, status=status)
 
 
-def _euros(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    cents = abs(cents)
-    return f"{sign}{cents // 100}.{cents % 100:02d}"
-
-
 @login_required
 def settlement_csv(request):
     partner, form, report = _settlement_for(request)
@@ -277,8 +276,10 @@ def settlement_csv(request):
                 voucher.product.name,
                 timezone.localtime(voucher.redeemed_at).isoformat(timespec="seconds"),
                 voucher.redeemed_where,
-                _euros(voucher.face_value),
+                decimal_euros(voucher.face_value),
             ]
         )
-    writer.writerow(["TOTAL", f"{report.count} vouchers", report.period, partner.name, _euros(report.total_face_value)])
+    writer.writerow(
+        ["TOTAL", f"{report.count} vouchers", report.period, partner.name, decimal_euros(report.total_face_value)]
+    )
     return response

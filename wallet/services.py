@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction as db_transaction
 from django.db.models import Sum
+from django.urls import reverse
 from django.utils import timezone
 
 from people import roles
@@ -197,17 +198,25 @@ def refund_task_escrow(
         check_amount(amount)
     escrow = escrow_ref(task_key)
     code = TransactionCode.REFUND_ESCROW
-    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
+
+    def replayed() -> Transaction | None:
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            return None
         legs = list(existing.entries.select_related("account"))
         escrow_leg = [e for e in legs if (e.account.kind, e.account.owner_key) == (escrow.kind, escrow.owner_key)]
-        same = existing.code == code and escrow_leg and (amount is None or escrow_leg[0].amount == -amount)
-        if not same:
+        if existing.code != code or not escrow_leg or (amount is not None and escrow_leg[0].amount != -amount):
             raise IdempotencyConflict()
         return existing
+
+    if (done := replayed()) is not None:
+        return done
     with db_transaction.atomic():
         account = _locked_escrow(task_key)
         if account.closed:
+            # A concurrent request with the same key may have closed it while this one waited for the lock.
+            if (done := replayed()) is not None:
+                return done
             raise EscrowAlreadyResolved()
         close = amount is None
         if close:
@@ -292,7 +301,16 @@ def pay_neighbour(*, sender, recipient, amount: int, memo: str, idempotency_key:
             raise LimitExceeded()
         if _sent_since(sender_account, month) + amount > settings.WALLET_NEIGHBOUR_MONTHLY_LIMIT:
             raise LimitExceeded()
-        return post_transaction(code=code, legs=legs, idempotency_key=idempotency_key, memo=memo, actor=sender, now=now)
+        posted = post_transaction(
+            code=code, legs=legs, idempotency_key=idempotency_key, memo=memo, actor=sender, now=now
+        )
+        _notify_credit(
+            resident=recipient,
+            transaction=posted,
+            kind="payment_received",
+            params={"sender": sender.public_name, "amount": amount, "memo": memo},
+        )
+        return posted
 
 
 # --- Vouchers and top-ups --------------------------------------------------------------------------
@@ -335,12 +353,28 @@ def refund_voucher(*, partner_key: str, resident, amount: int, idempotency_key: 
 
 def credit_card_top_up(*, resident, amount: int, idempotency_key: str) -> Transaction:
     """Card issuance → the resident's wallet (a paid Stripe Checkout session)."""
-    return _transfer(
+    posted = _transfer(
         code=TransactionCode.CARD_TOP_UP,
         source=CARD_ISSUANCE,
         destination=wallet_ref(resident),
         amount=amount,
         idempotency_key=idempotency_key,
+    )
+    _notify_credit(resident=resident, transaction=posted, kind="top_up_credited", params={"amount": amount})
+    return posted
+
+
+def _notify_credit(*, resident, transaction: Transaction, kind: str, params: dict) -> None:
+    """Tells the resident about money in (notice and live balance), once per transaction: a replayed
+    request finds the keyed notice and sends nothing again."""
+    from notifications.services import notify
+
+    notify(
+        recipient=resident,
+        kind=kind,
+        params={**params, "balance": wallet_balance(user=resident)},
+        link=reverse("wallet:transaction", args=[transaction.pk]),
+        key=f"transaction:{transaction.pk}",
     )
 
 

@@ -15,6 +15,29 @@ document.addEventListener("DOMContentLoaded", function () {
     photos.forEach(function (figure, i) { figure.hidden = i !== current; });
   }
   showPhoto(0);
+  drawMap();
+
+  // The task's place (with its allowed radius) and each photo's GPS position; the text beside it stays.
+  function drawMap() {
+    var element = document.getElementById("proof-map");
+    if (!element || !window.L) { return; }
+    var place = [parseFloat(element.dataset.lat), parseFloat(element.dataset.lon)];
+    var map = window.L.map(element, { scrollWheelZoom: false, keyboard: false }).setView(place, 16);
+    window.L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19, attribution: "&copy; OpenStreetMap contributors"
+    }).addTo(map);
+    var bounds = [place];
+    window.L.marker(place, { title: element.dataset.placeLabel, alt: element.dataset.placeLabel, keyboard: false }).addTo(map);
+    if (element.dataset.radius) {
+      window.L.circle(place, { radius: parseFloat(element.dataset.radius), weight: 1 }).addTo(map);
+    }
+    element.querySelectorAll("[data-photo-point]").forEach(function (point) {
+      var at = [parseFloat(point.dataset.lat), parseFloat(point.dataset.lon)];
+      bounds.push(at);
+      window.L.circleMarker(at, { radius: 7, color: "#a4161a" }).bindTooltip(point.dataset.label, { permanent: true }).addTo(map);
+    });
+    if (bounds.length > 1) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 17 }); }
+  }
 
   function button(action) { return form && form.querySelector("button[value=" + action + "]"); }
   function submit(action) {

@@ -44,7 +44,16 @@ def test_the_export_holds_profile_claims_proofs_transactions_and_vouchers(client
     account = Account.objects.get(kind="wallet", owner_key=f"user:{resident.pk}")
     assert len(data["transactions"]) == Entry.objects.filter(account=account).count() == 6
     assert sum(t["amount_cents"] for t in data["transactions"]) == data["wallet"]["balance_cents"] == 1400
-    assert set(data) == {"profile", "wallet", "transactions", "claims", "proofs", "vouchers", "posted_tasks"}
+    assert set(data) == {
+        "profile",
+        "wallet",
+        "transactions",
+        "claims",
+        "proofs",
+        "vouchers",
+        "top_ups",
+        "posted_tasks",
+    }
 
 
 def test_the_readable_page_shows_the_same_data(client, city, resident):
@@ -148,3 +157,14 @@ def test_the_privacy_notice_is_in_three_languages(client, language, heading):
     response = client.get("/privacy/", headers={"accept-language": language})
     assert response.status_code == 200
     assert f"<h1>{heading}</h1>" in response.content.decode()
+
+
+def test_deletion_is_refused_while_a_card_top_up_may_still_be_paid(client, resident):
+    from payments.models import TopUp
+
+    TopUp.objects.create(resident=resident, eur_cents=1000, eraha_cents=1000, status="pending")
+    client.force_login(resident)
+    response = client.post(DELETE, {"confirm": "yes"})
+    assert response.status_code == 409
+    assert "Korttilataus odottaa vielä maksua." in response.content.decode()
+    assert User.objects.get(pk=resident.pk).is_active

@@ -213,3 +213,30 @@ def test_one_resident_claiming_the_same_task_concurrently_gets_one_claim(parks):
     assert len([r for r in results if isinstance(r, Claim)]) == 1
     task.refresh_from_db()
     assert task.slots_left == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_resident_claiming_many_tasks_at_once_stays_within_the_active_claim_limit(parks):
+    require_postgres()
+    publisher = make_user("pub@example.fi", departments=[parks])
+    TaskPolicy.objects.update(max_active_claims=2)
+    tasks = [make_open_task(department=parks, created_by=publisher) for _ in range(6)]
+    resident = make_user("busy@example.fi")
+
+    results = run_concurrently(
+        6, lambda i: services.claim_task(task=Task.objects.get(pk=tasks[i].pk), resident=resident, now=NOW)
+    )
+    assert len([r for r in results if isinstance(r, Claim)]) == 2
+    assert len([r for r in results if isinstance(r, exceptions.ClaimLimitReached)]) == 4
+    assert Claim.objects.filter(resident=resident).count() == 2
+
+
+def test_a_resident_may_claim_again_after_their_claim_expired_and_no_slot_leaks(parks, publisher, resident):
+    task = make_open_task(department=parks, created_by=publisher, slots=2)
+    first = services.claim_task(task=task, resident=resident, now=NOW)
+    again = services.claim_task(task=task, resident=resident, now=NOW + timedelta(hours=25))
+    first.refresh_from_db()
+    task.refresh_from_db()
+    assert first.status == Claim.Status.EXPIRED
+    assert again.status == Claim.Status.ACTIVE
+    assert task.slots_left == 1

@@ -290,3 +290,21 @@ def test_the_sweep_closes_a_task_still_waiting_for_review_without_money(resident
     task.refresh_from_db()
     assert task.status == Task.Status.CLOSED
     assert not ScreeningDecision.objects.filter(resolution=ScreeningDecision.Resolution.PENDING).exists()
+
+
+def test_a_claim_reopened_for_changes_keeps_the_task_open_past_its_deadline(parks, publisher, resident):
+    fund(parks, 10_000)
+    task = city_task(parks, publisher, deadline=NOW + timedelta(hours=5))
+    services.submit_task(task=task, actor=publisher, now=NOW)
+    claim = services.claim_task(task=task, resident=resident, now=NOW)
+    services.mark_claim_submitted(claim=claim, now=NOW + timedelta(hours=4))
+    services.reopen_claim_for_changes(claim=claim, now=NOW + timedelta(hours=4, minutes=30))
+    assert services.sweep(now=NOW + timedelta(hours=6)) == 0
+    task.refresh_from_db()
+    claim.refresh_from_db()
+    assert (task.status, claim.status) == (Task.Status.OPEN, Claim.Status.ACTIVE)
+    after_claim = claim.expires_at + timedelta(minutes=1)
+    assert services.sweep(now=after_claim) == 2  # the claim expires, then the task closes
+    task.refresh_from_db()
+    assert task.status == Task.Status.CLOSED
+    assert wallet.department_balance(department=parks) == 10_000

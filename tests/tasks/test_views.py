@@ -458,3 +458,34 @@ def test_the_list_fragment_is_cached_briefly_per_query(client, resident, city_ta
     assert city_task.title in response.content.decode()
     assert not any('"tasks_task"' in query["sql"] for query in cached.captured_queries)
     cache.clear()
+
+
+def test_a_template_batch_accepts_an_uploaded_csv_file(client, publisher, parks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fund(parks)
+    template = TaskTemplate.objects.create(
+        department=parks,
+        category=Category.objects.get(slug="litter"),
+        name="Roskat",
+        title="Roskat: {place}",
+        description="Kerää roskat.",
+        reward_cents=500,
+        created_by=publisher,
+    )
+    upload = SimpleUploadedFile(
+        "paikat.csv", b"nimi;osoite;lat;lon\nKruununpuisto;Kruununpuisto;61,1724;28,7646\n", "text/csv"
+    )
+    client.force_login(publisher)
+    response = client.post(reverse("tasks:template_batch", args=[template.pk]), {"places_file": upload, "confirm": "1"})
+    assert response.status_code == 302
+    task = Task.objects.get()
+    assert (task.title, str(task.latitude)) == ("Roskat: Kruununpuisto", "61.172400")
+
+
+def test_an_anonymous_visitor_browses_the_list_and_a_task_and_is_asked_to_sign_in(client, city_task):
+    assert city_task.title in client.get(reverse("tasks:list")).content.decode()
+    page = client.get(reverse("tasks:detail", args=[city_task.pk])).content.decode()
+    assert reverse("account_login") in page
+    assert reverse("tasks:claim", args=[city_task.pk]) not in page
+    assert client.get(reverse("tasks:mine")).status_code == 302

@@ -70,3 +70,12 @@ def test_parse_reports_a_typo_as_a_check_failure():
 
 def test_display_groups_the_code_in_two_halves():
     assert codes.display("ABCDE23456") == "ABCDE-23456"
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"), [(0, "0.00"), (5, "0.05"), (1250, "12.50"), (-5, "-0.05"), (100000, "1000.00")]
+)
+def test_decimal_euros_is_a_plain_decimal_with_a_point(cents, text):
+    from vouchers.formats import decimal_euros
+
+    assert decimal_euros(cents) == text

@@ -28,6 +28,8 @@ def test_many_concurrent_spends_from_one_wallet_never_overdraw_it():
     lost = [r for r in results if isinstance(r, InsufficientFunds)]
     assert len(won) == 10 and len(lost) == 6, results
     assert services.wallet_balance(user=resident) == 0
+    # No voucher rows stand behind this liability: settle it so the vouchers audit check holds.
+    services.redeem_voucher_value(partner_key="partner:1", amount=10_00, idempotency_key="settle")
     assert run_audit() == []
 
 
@@ -125,3 +127,49 @@ def test_a_refund_and_a_reward_racing_on_one_escrow_never_overspend_it():
     assert services.wallet_balance(user=poster) + services.wallet_balance(user=worker) == 10_00
     assert Account.objects.get(kind=AccountKind.ESCROW, owner_key="task:9").closed
     assert run_audit() == []
+
+
+def test_the_autocommit_fast_path_posts_replays_and_refuses_like_the_cursor_path():
+    require_postgres()
+    from django.db import connection
+
+    from wallet.exceptions import AccountClosed, IdempotencyConflict
+    from wallet.ledger import Leg, liability_ref, post_transaction, wallet_ref
+
+    a = make_user()
+    assert not connection.in_atomic_block
+    odd_partner = 'partner:odd "quoted" \\ key, {braces}'
+    top_up = services.credit_card_top_up(resident=a, amount=5_00, idempotency_key='stripe:"x"')
+    assert top_up.pk and top_up.created_at.tzinfo is not None
+    again = services.credit_card_top_up(resident=a, amount=5_00, idempotency_key='stripe:"x"')
+    assert (again.pk, again.created_at, again.fingerprint) == (top_up.pk, top_up.created_at, top_up.fingerprint)
+    with pytest.raises(IdempotencyConflict):
+        services.credit_card_top_up(resident=a, amount=6_00, idempotency_key='stripe:"x"')
+    bought = services.buy_voucher(
+        resident=a, partner_key=odd_partner, amount=2_00, idempotency_key="v1", memo="Uinti 'aamu' \\o/"
+    )
+    assert bought.memo == "Uinti 'aamu' \\o/"
+    assert Account.objects.get(kind=AccountKind.VOUCHER_LIABILITY).owner_key == odd_partner
+    with pytest.raises(InsufficientFunds):
+        services.buy_voucher(resident=a, partner_key=odd_partner, amount=3_01, idempotency_key="v2")
+    Account.objects.filter(kind=AccountKind.WALLET).update(closed=True)
+    with pytest.raises(AccountClosed):
+        post_transaction(
+            code="transfer", legs=[Leg(wallet_ref(a), -1), Leg(liability_ref("partner:1"), 1)], idempotency_key="c"
+        )
+    Account.objects.filter(kind=AccountKind.WALLET).update(closed=False)
+    assert services.wallet_balance(user=a) == 3_00
+    assert Transaction.objects.count() == 2
+    services.redeem_voucher_value(partner_key=odd_partner, amount=2_00, idempotency_key="settle")
+    assert run_audit() == []
+
+
+def test_the_same_full_refund_sent_concurrently_returns_one_transaction():
+    require_postgres()
+    poster = make_user()
+    services.credit_card_top_up(resident=poster, amount=10_00, idempotency_key="t")
+    services.fund_task_escrow(task_key="task:3", amount=6_00, idempotency_key="e", poster=poster)
+    results = run_concurrently(6, lambda i: services.refund_task_escrow(task_key="task:3", idempotency_key="close"))
+    assert all(isinstance(r, Transaction) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert services.wallet_balance(user=poster) == 10_00
