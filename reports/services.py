@@ -1,7 +1,8 @@
 """Residents' data rights: what eRaha holds about a person (export) and account deletion.
 
 Deletion writes other apps' data only through their services: people.services.pseudonymise_user,
-verification.services.delete_resident_photos and wallet.services.close_wallet. No ledger entry is written or
+verification.services.delete_resident_photos, notifications.services.delete_notifications and
+wallet.services.close_wallet. No ledger entry is written or
 touched, so `manage.py ledger_audit` stays clean.
 """
 
@@ -13,6 +14,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from notifications import services as notification_services
+from notifications.models import Notification
 from payments.models import OPEN_STATUSES, TopUp
 from people import roles
 from people.services import pseudonymise_user
@@ -136,6 +139,10 @@ def export_user_data(*, user) -> dict:
             }
             for top_up in TopUp.objects.filter(resident=user).order_by("pk")
         ],
+        "notifications": [
+            {"time": _iso(notice.created_at), "text": notice.text, "read": notice.is_read}
+            for notice in Notification.objects.filter(recipient=user).order_by("created_at", "pk")
+        ],
         "posted_tasks": [
             {
                 "id": task.pk,
@@ -196,4 +203,5 @@ def delete_account(*, user, now: datetime) -> None:
         except LedgerError:
             raise DeletionRefused([_("Your wallet still holds eRaha.")]) from None
         verification_services.delete_resident_photos(resident=user, now=now)
+        notification_services.delete_notifications(user=user)
         pseudonymise_user(user=user)

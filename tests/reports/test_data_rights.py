@@ -52,8 +52,10 @@ def test_the_export_holds_profile_claims_proofs_transactions_and_vouchers(client
         "proofs",
         "vouchers",
         "top_ups",
+        "notifications",
         "posted_tasks",
     }
+    assert data["notifications"], "the approval and the payments notified the resident"
 
 
 def test_the_readable_page_shows_the_same_data(client, city, resident):
@@ -138,6 +140,9 @@ def test_a_deletion_pseudonymises_deletes_photos_closes_the_wallet_and_keeps_the
     with pytest.raises(AccountClosed):
         wallet.pay_neighbour(sender=neighbour, recipient=user, amount=100, memo="", idempotency_key="y", now=LATER)
     assert "_auth_user_id" not in client.session
+    from notifications.models import Notification
+
+    assert not Notification.objects.filter(recipient=user).exists()
 
 
 @pytest.mark.parametrize(
