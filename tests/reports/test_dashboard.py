@@ -181,3 +181,13 @@ def test_every_table_downloads_as_csv_with_a_bom_and_semicolons(client, city, ci
 def test_an_unknown_csv_table_is_404(client, city_admin):
     client.force_login(city_admin)
     assert client.get(reverse("reports:dashboard_csv", args=["nope"])).status_code == 404
+
+
+def test_a_publisher_cannot_download_city_wide_tables_or_other_departments_rows(client, city, publisher):
+    client.force_login(publisher)
+    with time_machine.travel(LATER, tick=False):
+        for key in ("liabilities", "partners", "mutual_payments", "unusual_earners"):
+            assert client.get(reverse("reports:dashboard_csv", args=[key]), RANGE).status_code == 404
+        budgets = client.get(reverse("reports:dashboard_csv", args=["budgets"]), RANGE)
+    text = budgets.content.decode("utf-8-sig")
+    assert "Puistot" in text and "Nuoriso" not in text
