@@ -319,6 +319,7 @@ LEDGER_AUDIT_CHECKS = [
     "tasks.audit.check_ended_task_escrows_closed",
     "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
+    "vouchers.audit.check_vouchers_equal_liability",
 ]
 
 # Pluggable lists the management commands walk; each app adds its own entry.
@@ -326,12 +327,21 @@ DEMO_SEEDERS = [
     "people.demo.seed",
     "wallet.demo.seed",
     "tasks.demo.seed",
+    "vouchers.demo.seed",
     "verification.demo.seed",
 ]
 SWEEPS: list[str] = [
     "tasks.services.sweep",
+    "vouchers.services.sweep",
     "verification.services.sweep",
 ]
+
+# Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes
+# cannot be enumerated.
+VOUCHER_LOOKUP_LIMITS = {
+    "token": (env_int("VOUCHER_TOKEN_LOOKUPS_PER_MINUTE", 600, minimum=1), 60),
+    "cashier": (env_int("VOUCHER_CASHIER_LOOKUPS_PER_MINUTE", 30, minimum=1), 60),
+}
 
 LOGGING = {
     "version": 1,

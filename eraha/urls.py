@@ -21,6 +21,7 @@ urlpatterns = [
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
     path("notifications/", include("notifications.urls")),
+    path("", include("vouchers.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"

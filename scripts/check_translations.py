@@ -18,13 +18,14 @@ REQUIRED = ("fi", "sv")
 LANGUAGES = ("fi", "sv", "en")
 
 
+def as_tuple(string) -> tuple:
+    # Plural forms come back as a tuple from the .po and as a list from the .mo.
+    return tuple(string) if isinstance(string, (list, tuple)) else (string,)
+
+
 def translated(message) -> bool:
     strings = message.string if isinstance(message.string, tuple) else (message.string,)
     return all(s.strip() for s in strings)
-
-
-def _forms(string):
-    return tuple(string) if isinstance(string, (list, tuple)) else string
 
 
 def main() -> int:
@@ -48,10 +49,11 @@ def main() -> int:
                 problems.append(f"{where} is marked fuzzy")
             if language in REQUIRED and not translated(message):
                 problems.append(f"{where} has no translation")
+            if language == "en" and any(s.strip() for s in as_tuple(message.string)):
+                problems.append(f"{where} must stay empty in English: the msgid is the English text")
             if translated(message) and not message.fuzzy:
                 compiled_message = compiled.get(message.id, context=message.context)
-                # Babel reads plural forms from a .po file as a tuple and from a .mo file as a list.
-                if compiled_message is None or _forms(compiled_message.string) != _forms(message.string):
+                if compiled_message is None or as_tuple(compiled_message.string) != as_tuple(message.string):
                     problems.append(f"{where} differs in {mo_path.name}: run `make messages`")
         print(f"{language}: {sum(1 for m in catalog if m.id)} messages checked")
     for problem in problems:

@@ -81,11 +81,11 @@ POSTGRES_DROP_TRIGGER_SQL = [
 # One posting in one statement, hence one round trip from an autocommit connection. It:
 # 1. inserts the transaction; a concurrent request with the same key waits on the unique index and then
 #    gets the first request's row back (the caller compares fingerprints: replay or conflict);
-# 2. locks every account of the legs in one query in primary-key order (creating missing ones first),
-#    refusing closed accounts (SQLSTATE ER002);
-# 3. moves the counters and bumps the versions; the CHECK constraint wallet_account_non_negative refuses
-#    an overdraft, which rolls the whole statement back;
-# 4. inserts the entries with each account's new version and balance.
+# 2. in one statement, locks every account of the legs in primary-key order, moves the counters, bumps
+#    the versions and inserts the entries with each account's new version and balance; the CHECK
+#    constraint wallet_account_non_negative refuses an overdraft, which rolls everything back;
+# 3. on an account's first use, creates it and posts to it the same way;
+# 4. refuses closed accounts (SQLSTATE ER002), rolling everything back.
 POSTGRES_POST_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION wallet_post(
     p_key text, p_fingerprint text, p_code text, p_memo text, p_actor bigint, p_reverses bigint,
@@ -97,11 +97,18 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     t wallet_transaction;
-    wanted int := cardinality(p_kinds);
-    found_count int;
+    wanted int := coalesce(cardinality(p_amounts), 0);
+    moved_count int;
     any_closed boolean;
 BEGIN
-    IF wanted < 2 OR (SELECT sum(a) <> 0 OR bool_or(a = 0) FROM unnest(p_amounts) a) THEN
+    IF wanted < 2 OR cardinality(p_kinds) <> wanted OR cardinality(p_owners) <> wanted THEN
+        RAISE EXCEPTION 'eRaha ledger: a transaction needs at least two legs' USING ERRCODE = 'ER001';
+    END IF;
+    IF wanted = 2 THEN
+        IF p_amounts[1] = 0 OR p_amounts[1] <> -p_amounts[2] THEN
+            RAISE EXCEPTION 'eRaha ledger: legs must be non-zero and sum to zero' USING ERRCODE = 'ER001';
+        END IF;
+    ELSIF (SELECT sum(a) <> 0 OR bool_or(a = 0) FROM unnest(p_amounts) a) THEN
         RAISE EXCEPTION 'eRaha ledger: legs must be non-zero and sum to zero' USING ERRCODE = 'ER001';
     END IF;
     INSERT INTO wallet_transaction (code, idempotency_key, fingerprint, memo, actor_id, reverses_id, created_at)
@@ -112,43 +119,62 @@ BEGIN
         RETURN QUERY SELECT * FROM wallet_transaction WHERE idempotency_key = p_key;
         RETURN;
     END IF;
-    SELECT count(*), coalesce(bool_or(s.closed), false) INTO found_count, any_closed FROM (
-        SELECT a.closed FROM wallet_account a
-        WHERE (a.kind, a.owner_key) IN (SELECT k, o FROM unnest(p_kinds, p_owners) AS u(k, o))
-        ORDER BY a.id FOR UPDATE
-    ) s;
-    IF found_count < wanted THEN
+    -- Lock the accounts in id order, move the counters and write the entries: one statement.
+    WITH legs AS (
+        SELECT * FROM unnest(p_kinds, p_owners, p_amounts) AS l(kind, owner_key, amount)
+    ), locked AS (
+        SELECT a.id, a.closed, l.amount FROM wallet_account a
+        JOIN legs l ON a.kind = l.kind AND a.owner_key = l.owner_key
+        ORDER BY a.id FOR UPDATE OF a
+    ), moved AS (
+        UPDATE wallet_account a SET
+            debits_posted = a.debits_posted + greatest(-k.amount, 0),
+            credits_posted = a.credits_posted + greatest(k.amount, 0),
+            version = a.version + 1
+        FROM locked k
+        WHERE a.id = k.id
+        RETURNING a.id, a.version, a.credits_posted - a.debits_posted AS balance, k.amount, k.closed
+    ), entries AS (
+        INSERT INTO wallet_entry (transaction_id, account_id, amount, account_version, balance_after)
+        SELECT t.id, m.id, m.amount, m.version, m.balance FROM moved m
+    )
+    SELECT count(*), coalesce(bool_or(m.closed), false) INTO moved_count, any_closed FROM moved m;
+    IF moved_count < wanted THEN
+        -- First use of an account: create the missing ones, then post to them the same way.
         INSERT INTO wallet_account
             (kind, owner_key, debits_posted, credits_posted, version, allow_negative, closed, created_at)
         SELECT k, o, 0, 0, 0, k IN ('city_issuance', 'card_issuance'), false, p_now
         FROM unnest(p_kinds, p_owners) AS u(k, o)
         ORDER BY k, o
         ON CONFLICT (kind, owner_key) DO NOTHING;
-        SELECT count(*), coalesce(bool_or(s.closed), false) INTO found_count, any_closed FROM (
-            SELECT a.closed FROM wallet_account a
-            WHERE (a.kind, a.owner_key) IN (SELECT k, o FROM unnest(p_kinds, p_owners) AS u(k, o))
-            ORDER BY a.id FOR UPDATE
-        ) s;
-        IF found_count < wanted THEN
+        WITH legs AS (
+            SELECT * FROM unnest(p_kinds, p_owners, p_amounts) AS l(kind, owner_key, amount)
+        ), locked AS (
+            SELECT a.id, a.closed, l.amount FROM wallet_account a
+            JOIN legs l ON a.kind = l.kind AND a.owner_key = l.owner_key
+            WHERE NOT EXISTS (SELECT 1 FROM wallet_entry e WHERE e.transaction_id = t.id AND e.account_id = a.id)
+            ORDER BY a.id FOR UPDATE OF a
+        ), moved AS (
+            UPDATE wallet_account a SET
+                debits_posted = a.debits_posted + greatest(-k.amount, 0),
+                credits_posted = a.credits_posted + greatest(k.amount, 0),
+                version = a.version + 1
+            FROM locked k
+            WHERE a.id = k.id
+            RETURNING a.id, a.version, a.credits_posted - a.debits_posted AS balance, k.amount, k.closed
+        ), entries AS (
+            INSERT INTO wallet_entry (transaction_id, account_id, amount, account_version, balance_after)
+            SELECT t.id, m.id, m.amount, m.version, m.balance FROM moved m
+        )
+        SELECT moved_count + count(*), any_closed OR coalesce(bool_or(m.closed), false)
+        INTO moved_count, any_closed FROM moved m;
+        IF moved_count < wanted THEN
             RAISE EXCEPTION 'eRaha ledger: the same account appears twice' USING ERRCODE = 'ER001';
         END IF;
     END IF;
     IF any_closed THEN
         RAISE EXCEPTION 'eRaha ledger: account closed' USING ERRCODE = 'ER002';
     END IF;
-    WITH legs AS (
-        SELECT * FROM unnest(p_kinds, p_owners, p_amounts) AS l(kind, owner_key, amount)
-    ), moved AS (
-        UPDATE wallet_account a SET
-            debits_posted = a.debits_posted + greatest(-l.amount, 0),
-            credits_posted = a.credits_posted + greatest(l.amount, 0),
-            version = a.version + 1
-        FROM legs l
-        WHERE a.kind = l.kind AND a.owner_key = l.owner_key
-        RETURNING a.id, a.version, a.credits_posted - a.debits_posted AS balance, l.amount
-    )
-    INSERT INTO wallet_entry (transaction_id, account_id, amount, account_version, balance_after)
-    SELECT t.id, m.id, m.amount, m.version, m.balance FROM moved m ORDER BY m.id;
     RETURN NEXT t;
 END
 $$
