@@ -733,12 +733,45 @@ def create_tasks_from_template(*, template: TaskTemplate, rows: list[PlaceRow], 
 # --- Sweep ----------------------------------------------------------------------------------------
 
 
+CLAIM_WARNING = timedelta(hours=2)
+
+
+def warn_expiring_claims(*, now: datetime) -> int:
+    """Tells each resident once (notice and e-mail) when an active claim without a proof ends within
+    CLAIM_WARNING. Idempotent: the notice is keyed by the claim. Returns how many residents it told now."""
+    from notifications.kinds import Kind
+    from notifications.services import notify
+
+    soon = Claim.objects.select_related("task", "resident").filter(
+        status=Claim.Status.ACTIVE, expires_at__gt=now, expires_at__lte=now + CLAIM_WARNING
+    )
+    from notifications.selectors import sent_keys
+
+    claims = list(soon)
+    already = sent_keys([f"claim-expiring:{claim.pk}" for claim in claims])
+    count = 0
+    for claim in claims:
+        if f"claim-expiring:{claim.pk}" in already:
+            continue
+        with transaction.atomic():
+            notify(
+                recipient=claim.resident,
+                kind=Kind.CLAIM_EXPIRING,
+                params={"task": claim.task.title, "expires_at": claim.expires_at},
+                link=reverse("tasks:detail", args=[claim.task_id]),
+                key=f"claim-expiring:{claim.pk}",
+            )
+        count += 1
+    return count
+
+
 def sweep(*, now: datetime) -> int:
     """run_sweeps: expires claims whose window passed, closes tasks past their deadline and refunds them.
 
     Idempotent. A task with claims still in progress is closed by a later run.
     """
     count = expire_due_claims(now=now)
+    count += warn_expiring_claims(now=now)
     # Claims still in progress (a proof waiting, or a claim reopened for changes) keep the task open.
     due = Task.objects.filter(status__in=[S.OPEN, S.FULL, S.SCREENING], deadline__lte=now).exclude(
         claims__status__in=Claim.HOLDING
