@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "eraha",
     "people",
     "wallet",
+    "payments",
     "tasks",
     "verification",
     "vouchers",
@@ -100,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "eraha.context_processors.navigation",
                 "wallet.context_processors.header_balance",
+                "payments.context_processors.stripe_enabled",
                 "notifications.context_processors.live_status",
             ],
         },
@@ -287,6 +289,20 @@ CONTENT_SECURITY_POLICY = {
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Only for a local fake of the Stripe API (tests, stripe-mock); empty means the real API.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+STRIPE_TIMEOUT_SECONDS = env_int("STRIPE_TIMEOUT_SECONDS", 10, minimum=1)
+STRIPE_MAX_NETWORK_RETRIES = env_int("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0)
+# How old (seconds) a signed webhook may be before it is refused as a replay.
+STRIPE_WEBHOOK_TOLERANCE = env_int("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+# Card top-up limits in euro cents, and the rate in eRaha cents per euro (100: 1 EUR = 1 eRaha).
+TOP_UP_MIN_CENTS = env_int("TOP_UP_MIN_CENTS", 5_00, minimum=50)
+TOP_UP_MAX_CENTS = env_int("TOP_UP_MAX_CENTS", 100_00, minimum=50)
+TOP_UP_MONTHLY_MAX_CENTS = env_int("TOP_UP_MONTHLY_MAX_CENTS", 200_00, minimum=0)
+TOP_UP_ERAHA_CENTS_PER_EURO = env_int("TOP_UP_ERAHA_CENTS_PER_EURO", 100, minimum=1)
+TOP_UP_FIXED_AMOUNTS = [5_00, 10_00, 20_00, 50_00]
+if TOP_UP_MIN_CENTS > TOP_UP_MAX_CENTS:
+    raise ImproperlyConfigured("TOP_UP_MIN_CENTS must not be greater than TOP_UP_MAX_CENTS.")
 
 # --- Demo -----------------------------------------------------------------------------------------
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "eraha-demo")
@@ -305,7 +321,9 @@ WALLET_OWNER_LABELS = {
     "department": "wallet.selectors.department_labels",
 }
 # Pending items on the wallet page: functions user -> list of {"label": str, "amount": cents}.
-WALLET_PENDING_PROVIDERS: list[str] = []
+WALLET_PENDING_PROVIDERS: list[str] = [
+    "payments.selectors.pending_top_ups",
+]
 # Audit checks run by `manage.py ledger_audit` and after every test; apps append their own
 # (dotted paths to functions returning a list of wallet.audit.Violation).
 LEDGER_AUDIT_CHECKS = [
@@ -320,6 +338,7 @@ LEDGER_AUDIT_CHECKS = [
     "tasks.audit.check_escrow_covers_claims_in_progress",
     "wallet.audit.check_append_only_guards",
     "vouchers.audit.check_vouchers_equal_liability",
+    "payments.audit.check_one_credit_per_top_up",
 ]
 
 # Pluggable lists the management commands walk; each app adds its own entry.
@@ -334,6 +353,7 @@ SWEEPS: list[str] = [
     "tasks.services.sweep",
     "vouchers.services.sweep",
     "verification.services.sweep",
+    "payments.services.sweep",
 ]
 
 # Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes

@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("people.urls")),
     path("tasks/", include("tasks.urls")),
     path("", include("verification.urls")),
+    # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
+    path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),

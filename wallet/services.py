@@ -198,17 +198,25 @@ def refund_task_escrow(
         check_amount(amount)
     escrow = escrow_ref(task_key)
     code = TransactionCode.REFUND_ESCROW
-    existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
-    if existing is not None:
+
+    def replayed() -> Transaction | None:
+        existing = Transaction.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            return None
         legs = list(existing.entries.select_related("account"))
         escrow_leg = [e for e in legs if (e.account.kind, e.account.owner_key) == (escrow.kind, escrow.owner_key)]
-        same = existing.code == code and escrow_leg and (amount is None or escrow_leg[0].amount == -amount)
-        if not same:
+        if existing.code != code or not escrow_leg or (amount is not None and escrow_leg[0].amount != -amount):
             raise IdempotencyConflict()
         return existing
+
+    if (done := replayed()) is not None:
+        return done
     with db_transaction.atomic():
         account = _locked_escrow(task_key)
         if account.closed:
+            # A concurrent request with the same key may have closed it while this one waited for the lock.
+            if (done := replayed()) is not None:
+                return done
             raise EscrowAlreadyResolved()
         close = amount is None
         if close:

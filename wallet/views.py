@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from wallet import selectors, services
 from wallet.access import get_transaction_for_user
-from wallet.exceptions import LedgerError
+from wallet.exceptions import InsufficientFunds, LedgerError, LimitExceeded
 from wallet.forms import SendForm
 from wallet.money import format_eraha
 
@@ -48,7 +48,15 @@ def send(request):
         return render(request, "wallet/send.html", {"form": form}, status=400)
     data = form.cleaned_data
     if "confirm" not in request.POST:
-        return render(request, "wallet/send_confirm.html", {"form": form, "recipient": data["recipient"], "data": data})
+        # Say it now rather than after the confirmation; the service checks again under the lock.
+        if data["amount"] > services.wallet_balance(user=request.user):
+            form.add_error("amount", str(InsufficientFunds().message))
+        elif data["amount"] > services.neighbour_sending_left(sender=request.user, now=timezone.now()):
+            form.add_error("amount", str(LimitExceeded().message))
+        else:
+            context = {"form": form, "recipient": data["recipient"], "data": data}
+            return render(request, "wallet/send_confirm.html", context)
+        return render(request, "wallet/send.html", {"form": form}, status=400)
     try:
         services.pay_neighbour(
             sender=request.user,

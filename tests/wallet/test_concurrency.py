@@ -162,3 +162,14 @@ def test_the_autocommit_fast_path_posts_replays_and_refuses_like_the_cursor_path
     assert Transaction.objects.count() == 2
     services.redeem_voucher_value(partner_key=odd_partner, amount=2_00, idempotency_key="settle")
     assert run_audit() == []
+
+
+def test_the_same_full_refund_sent_concurrently_returns_one_transaction():
+    require_postgres()
+    poster = make_user()
+    services.credit_card_top_up(resident=poster, amount=10_00, idempotency_key="t")
+    services.fund_task_escrow(task_key="task:3", amount=6_00, idempotency_key="e", poster=poster)
+    results = run_concurrently(6, lambda i: services.refund_task_escrow(task_key="task:3", idempotency_key="close"))
+    assert all(isinstance(r, Transaction) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert services.wallet_balance(user=poster) == 10_00

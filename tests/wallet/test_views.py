@@ -200,3 +200,15 @@ def test_an_issuance_label_is_shown_for_city_money(client, resident, city_admin,
     client.force_login(in_english(resident))
     assert "Imatra" in client.get(reverse("wallet:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert AccountRef("wallet", f"user:{make_user().pk}")
+
+
+def test_the_first_step_already_refuses_an_amount_over_the_balance_or_the_limit(client, resident, neighbour, settings):
+    settings.WALLET_NEIGHBOUR_DAILY_LIMIT = 5_00
+    top_up(resident, 8_00)
+    client.force_login(in_english(resident))
+    data = {"recipient": "niilo", "idempotency_key": "k1"}
+    response = client.post(reverse("wallet:send"), {**data, "amount": "9"})
+    assert response.status_code == 400 and "not enough eRaha" in response.content.decode()
+    response = client.post(reverse("wallet:send"), {**data, "amount": "6"})
+    assert response.status_code == 400 and "sending limit" in response.content.decode()
+    assert client.post(reverse("wallet:send"), {**data, "amount": "5"}).status_code == 200
