@@ -57,8 +57,8 @@ check: $(VENV)/.installed-dev
 
 vendor: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
-	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
 	cp node_modules/jsqr/dist/jsQR.js static/vendor/
+	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
 
 clean:
 	rm -rf $(VENV) node_modules var staticfiles

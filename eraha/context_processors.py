@@ -31,5 +31,9 @@ def navigation(request):
             url = reverse(url_name)
         except NoReverseMatch:
             continue
-        items.append({"url": url, "label": label, "current": path.startswith(url) and url != "/"})
+        items.append({"url": url, "label": label, "current": False})
+    # Only the most specific matching item is current (/tasks/publish/ is Publish, not Tasks).
+    matching = [item for item in items if item["url"] != "/" and path.startswith(item["url"])]
+    if matching:
+        max(matching, key=lambda item: len(item["url"]))["current"] = True
     return {"nav_items": items}

@@ -22,8 +22,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),
-    path("notifications/", include("notifications.urls")),
     path("", include("vouchers.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "eraha.views.bad_request"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.utils import translation
 
 from people import roles
 from people.models import User
@@ -65,7 +66,8 @@ def seed(*, now) -> list[str]:
             ensure_totp(user=user)
         if dept_slugs:
             user.departments.add(*(departments[slug] for slug in dept_slugs))
-        label = role.label if role else "resident"
+        with translation.override("en"):
+            label = str(role.label) if role else "Resident"
         lines.append(f"  {email:<24} {label}")
     lines.append("Staff accounts use two-factor authentication: get the current code with")
     lines.append("  .venv/bin/python manage.py totp_code tarkastaja@example.fi")

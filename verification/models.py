@@ -104,6 +104,12 @@ class Proof(models.Model):
             models.Index(fields=["status", "department", "submitted_at"], name="verif_proof_dept_queue_idx"),
             models.Index(fields=["resident", "status"], name="verif_proof_resident_idx"),
             models.Index(fields=["status", "decided_at"], name="verif_proof_decided_idx"),
+            # The queue, oldest first: a partial index walked in order (see services.queue_for).
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=["queued", "appealed", "disputed"]),
+                name="verif_proof_in_queue_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

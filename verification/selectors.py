@@ -6,8 +6,8 @@ from django.db.models import Count, Q
 
 from people.models import Department
 from verification import checks
-from verification.models import Decision, Proof, QueueLock
-from verification.services import queue_for
+from verification.models import Appeal, Decision, Dispute, Proof, QueueLock
+from verification.services import locked_by_others, queue_for
 
 
 def flags_with_reasons(proof: Proof) -> list[dict]:
@@ -44,7 +44,7 @@ def resident_summary(resident) -> dict:
 def proof_context(*, proof: Proof, viewer, now) -> dict:
     decisions = list(proof.decisions.select_related("decided_by").order_by("created_at", "pk"))
     last = decisions[-1] if decisions else None
-    appeal = getattr(proof, "appeal", None) if hasattr(proof, "appeal") else None
+    appeal = Appeal.objects.filter(proof=proof).first()
     is_owner = proof.resident_id == viewer.pk
     is_poster = proof.is_peer and proof.task.poster_id == viewer.pk
     return {
@@ -66,7 +66,12 @@ def proof_context(*, proof: Proof, viewer, now) -> dict:
         "can_resubmit": is_owner and proof.status == Proof.Status.CHANGES and proof.claim.status == "active",
         "can_poster_decide": is_poster and proof.status == Proof.Status.PEER_PENDING,
         "can_dispute": (is_poster and proof.status == Proof.Status.PEER_PENDING)
-        or (is_owner and proof.is_peer and proof.status == Proof.Status.REJECTED and not hasattr(proof, "dispute")),
+        or (
+            is_owner
+            and proof.is_peer
+            and proof.status == Proof.Status.REJECTED
+            and not Dispute.objects.filter(proof=proof).exists()
+        ),
     }
 
 
@@ -99,7 +104,7 @@ def queue_context(*, verifier, proof: Proof | None, department_id: int | None, n
     following = (
         queued.exclude(pk=proof.pk)
         .filter(Q(submitted_at__gt=proof.submitted_at) | Q(submitted_at=proof.submitted_at, pk__gt=proof.pk))
-        .exclude(Q(lock__expires_at__gt=now) & ~Q(lock__verifier=verifier))
+        .exclude(locked_by_others(verifier=verifier, now=now))
         .first()
     )
     if following is not None:

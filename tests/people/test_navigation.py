@@ -51,3 +51,12 @@ def test_each_role_sees_only_its_navigation(client, request, who, sees, does_not
             assert url in shown_urls, f"{who} should see {key}"
         if key in does_not_see:
             assert url not in shown_urls, f"{who} should not see {key}"
+
+
+def test_only_the_most_specific_navigation_item_is_current(client, publisher):
+    from django.urls import reverse
+
+    publish_url = reverse("tasks:publisher_home")
+    client.force_login(publisher)
+    items = client.get(publish_url).context["nav_items"]
+    assert [item["url"] for item in items if item["current"]] == [publish_url]
