@@ -138,7 +138,7 @@ def test_a_peer_proof_asks_the_poster_to_confirm(db, resident, neighbour, pushes
         proof = services.submit_proof(
             claim=claim, resident=resident, uploads=helpers.good_upload(), note="", submission_key="p1", now=LATER
         )
-    notice = Notification.objects.get(recipient=neighbour)
+    notice = Notification.objects.get(recipient=neighbour, kind="peer_proof_waiting")
     assert notice.kind == "peer_proof_waiting" and task.title in notice.text and "Aino Asukas" in notice.text
     assert notice.link == f"/proofs/{proof.pk}/"
 
