@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 import pytest
 from django.core import mail
@@ -177,13 +178,15 @@ def test_a_new_resident_signs_up_earns_by_proof_and_buys_a_swim_voucher_the_desk
     # Sign up and verify the e-mail from the link in the message.
     page.goto("/accounts/signup/")
     check(page, f"{step}-01-signup", phone=on_phone)
-    page.fill("input[name=email]", "uusi@example.fi")
+    # allauth sends one confirmation per address every few minutes: a fresh address each run.
+    email = f"uusi-{screen}-{secrets.token_hex(3)}@example.fi"
+    page.fill("input[name=email]", email)
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     page.locator("main button[type=submit]").first.click()
     page.wait_for_load_state("load")
     check(page, f"{step}-02-verification-sent", phone=on_phone)
-    new = User.objects.get(email="uusi@example.fi")
+    new = User.objects.get(email=email)
     assert not new.emailaddress_set.get().verified
     assert len(mail.outbox) == 1
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mail.outbox[0].body).group(0)
