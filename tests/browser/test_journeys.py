@@ -22,9 +22,18 @@ DESKTOP = {"width": 1280, "height": 800}
 PLACE = (61.1719, 28.7526)  # Imatrankoski
 
 
+OUTSIDE = re.compile(r"^https?://(?!127\.0\.0\.1[:/]|localhost[:/])")
+
+
+def local_only(context) -> None:
+    """No network beyond 127.0.0.1 (the queue's map would fetch OpenStreetMap tiles)."""
+    context.route(OUTSIDE, lambda route: route.abort())
+
+
 @pytest.fixture
 def desktop(chromium_browser, live_server):
     context = chromium_browser.new_context(viewport=DESKTOP, base_url=live_server.url, locale="fi-FI")
+    local_only(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
@@ -39,6 +48,7 @@ def any_screen(request):
 def new_page(browser, live_server, viewport=PHONE):
     """A second person on their own phone (own cookies)."""
     context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="fi-FI")
+    local_only(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     return page
@@ -255,3 +265,272 @@ def test_a_new_resident_signs_up_earns_by_proof_and_buys_a_swim_voucher_the_desk
         assert "Lunastettu" in desk.locator("main").inner_text()
     finally:
         desk.context.close()
+
+
+# --- Journey 2 --------------------------------------------------------------------------------------------
+
+HELSINKI = (60.1699, 24.9384)
+
+
+def tab_to(page, selector: str, *, limit: int = 60) -> None:
+    """Presses Tab until the element matching `selector` has the focus (keyboard only, no mouse)."""
+    for _ in range(limit):
+        if page.evaluate("(s) => { const e = document.activeElement; return !!e && e.matches(s); }", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector} on {page.url}")
+
+
+def sign_in_with_keyboard(page, user, *, name: str) -> None:
+    page.goto("/accounts/login/")
+    check(page, f"{name}-login")
+    tab_to(page, "input[name=login]")
+    page.keyboard.type(user.email)
+    tab_to(page, "input[name=password]")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
+    check(page, f"{name}-two-factor")
+    tab_to(page, "input[name=code]")
+    page.keyboard.type(totp_code(user))
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/accounts/" not in page.url, page.url
+
+
+def test_a_suspicious_proof_is_rejected_by_keyboard_appealed_and_approved_by_another_verifier(
+    phone, chromium_browser, live_server, tmp_path, parks, publisher, resident
+):
+    from people import roles
+    from tasks.services import claim_task
+    from verification.models import Appeal, Decision, Proof
+    from wallet import services as wallet
+
+    task = city_task(department=parks, creator=publisher)
+    claim = claim_task(task=task, resident=resident, now=timezone.now())
+    first = make_user("tarkastaja@example.fi", role=roles.VERIFIER, departments=[parks])
+    second = make_user("toinen.tarkastaja@example.fi", role=roles.VERIFIER, departments=[parks])
+
+    # The resident sends photos taken in Helsinki, far from the task: the proof waits in the queue.
+    page = phone
+    sign_in(page, resident)
+    page.goto(f"/proofs/claim/{claim.pk}/")
+    page.set_input_files("input[name=photos]", photos(tmp_path, after=claim.claimed_at, gps=HELSINKI))
+    page.get_by_role("button", name="Lähetä todiste").click()
+    page.wait_for_url(re.compile(r"/proofs/\d+/$"))
+    check(page, "j2-01-proof-queued")
+    proof = Proof.objects.get(claim=claim)
+    assert proof.status == Proof.Status.QUEUED
+    assert "flags" in proof.queue_reasons
+
+    # The first verifier rejects it with the keyboard: r, then 2 (wrong place).
+    desk = new_page(chromium_browser, live_server)
+    try:
+        sign_in_with_keyboard(desk, first, name="j2-02-verifier")
+        desk.goto("/staff/queue/")
+        check(desk, "j2-03-queue")
+        assert task.title in desk.locator("main").inner_text()
+        desk.keyboard.press("r")
+        check(desk, "j2-04-reject-reason")
+        with desk.expect_navigation():
+            desk.keyboard.press("2")
+        check(desk, "j2-05-rejected")
+    finally:
+        desk.context.close()
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.REJECTED
+    decision = proof.decisions.get()
+    assert (decision.decided_by, decision.outcome, decision.reason_code) == (first, Decision.Outcome.REJECTED, 2)
+    assert wallet.wallet_balance(user=resident) == 0
+
+    # The resident reads the reason and appeals.
+    page.goto(f"/proofs/{proof.pk}/")
+    check(page, "j2-06-rejection")
+    assert "Väärä paikka" in page.locator("main").inner_text() or decision.get_reason_code_display() in page.locator(
+        "main"
+    ).inner_text()
+    page.fill("form[action$='/appeal/'] textarea[name=message]", "Kuvat on otettu tehtävän paikalla, GPS heitti.")
+    page.get_by_role("button", name="Lähetä valitus").click()
+    page.wait_for_load_state("load")
+    check(page, "j2-07-appealed")
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.APPEALED
+    assert Appeal.objects.get(proof=proof).status == Appeal.Status.OPEN
+
+    # Another verifier approves the appeal with the keyboard: a.
+    desk = new_page(chromium_browser, live_server)
+    try:
+        sign_in_with_keyboard(desk, second, name="j2-08-second-verifier")
+        desk.goto("/staff/queue/")
+        check(desk, "j2-09-appeal-in-queue")
+        assert task.title in desk.locator("main").inner_text()
+        with desk.expect_navigation():
+            desk.keyboard.press("a")
+        check(desk, "j2-10-approved")
+    finally:
+        desk.context.close()
+    proof.refresh_from_db()
+    assert proof.status == Proof.Status.APPROVED
+    assert Appeal.objects.get(proof=proof).status == Appeal.Status.OVERTURNED
+    assert proof.decisions.filter(decided_by=second, is_appeal=True, outcome=Decision.Outcome.APPROVED).exists()
+    assert wallet.wallet_balance(user=resident) == 500
+    page.goto(f"/proofs/{proof.pk}/")
+    check(page, "j2-11-resident-sees-approval")
+    assert "Hyväksytty" in page.locator("main").inner_text()
+
+
+# --- Journey 3 --------------------------------------------------------------------------------------------
+
+
+def send_eraha(page, *, to: str, amount: str, memo: str, name: str) -> None:
+    page.goto("/wallet/send/")
+    check(page, f"{name}-send")
+    page.fill("input[name=recipient]", to)
+    page.fill("input[name=amount]", amount)
+    page.fill("input[name=memo]", memo)
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_selector("button[name=confirm]")
+    check(page, f"{name}-confirm")
+    page.click("button[name=confirm]")
+    page.wait_for_load_state("load")
+    check(page, f"{name}-sent")
+
+
+def test_a_neighbour_posts_a_peer_task_a_resident_does_it_the_poster_confirms_and_they_pay_each_other(
+    phone, chromium_browser, live_server, resident, neighbour
+):
+    from tasks.defaults import install
+    from tasks.models import Category, Claim, MarketRule, Task, TaskPolicy
+    from verification.models import Proof
+    from wallet import services as wallet
+    from wallet.models import Transaction
+
+    install(Category=Category, MarketRule=MarketRule, TaskPolicy=TaskPolicy)
+    wallet.credit_card_top_up(resident=neighbour, amount=2000, idempotency_key="j3:top-up")
+
+    # The neighbour posts a peer task.
+    poster = new_page(chromium_browser, live_server)
+    try:
+        sign_in(poster, neighbour)
+        poster.goto("/tasks/new/")
+        check(poster, "j3-01-new-peer-task")
+        poster.select_option("select[name=category]", str(Category.objects.get(slug="neighbour-help").pk))
+        poster.fill("input[name=title]", "Kauppakassien kantaminen kolmanteen kerrokseen")
+        poster.fill("textarea[name=description]", "Kannan itse kevyet, tarvitsen apua painavien kanssa.")
+        poster.fill("input[name=reward]", "5")
+        deadline = timezone.localtime() + dt.timedelta(days=3)
+        poster.fill("input[name=deadline]", deadline.strftime("%Y-%m-%dT%H:%M"))
+        poster.fill("input[name=photo_count]", "0")
+        poster.locator("main form button[type=submit]").last.click()
+        poster.wait_for_url(re.compile(r"/tasks/\d+/$"))
+        check(poster, "j3-02-published")
+        task = Task.objects.get(poster=neighbour)
+        assert task.status == Task.Status.OPEN
+        assert wallet.escrow_balance(task_key=task.task_key) == 500
+        assert wallet.wallet_balance(user=neighbour) == 1500
+
+        # The resident claims it and reports it done (a photo is optional for neighbour help).
+        page = phone
+        sign_in(page, resident)
+        page.goto(f"/tasks/{task.pk}/")
+        check(page, "j3-03-task")
+        page.get_by_role("button", name="Varaa tehtävä").click()
+        page.wait_for_load_state("load")
+        claim = Claim.objects.get(task=task, resident=resident)
+        page.goto(f"/proofs/claim/{claim.pk}/")
+        check(page, "j3-04-proof-form")
+        page.fill("textarea[name=note]", "Kassit kannettu ylös.")
+        page.get_by_role("button", name="Lähetä todiste").click()
+        page.wait_for_url(re.compile(r"/proofs/\d+/$"))
+        check(page, "j3-05-waiting-for-poster")
+        proof = Proof.objects.get(claim=claim)
+        assert proof.status == Proof.Status.PEER_PENDING
+
+        # The poster confirms.
+        poster.goto(f"/proofs/{proof.pk}/")
+        check(poster, "j3-06-poster-sees-proof")
+        poster.select_option("select[name=approve]", "1")
+        poster.get_by_role("button", name="Tallenna vastaus").click()
+        poster.wait_for_load_state("load")
+        check(poster, "j3-07-confirmed")
+        proof.refresh_from_db()
+        assert proof.status == Proof.Status.APPROVED
+        assert wallet.wallet_balance(user=resident) == 500
+        assert wallet.escrow_balance(task_key=task.task_key) == 0
+
+        # They pay each other: the resident buys the coffee, the neighbour tips back.
+        send_eraha(page, to=neighbour.handle, amount="2,50", memo="Kahvit", name="j3-08-resident")
+        assert "2,50" in page.locator("main").inner_text()
+        send_eraha(poster, to=resident.handle, amount="1,00", memo="Kiitos avusta", name="j3-09-neighbour")
+    finally:
+        poster.context.close()
+    assert wallet.wallet_balance(user=resident) == 500 - 250 + 100
+    assert wallet.wallet_balance(user=neighbour) == 1500 + 250 - 100
+    assert Transaction.objects.filter(memo__in=["Kahvit", "Kiitos avusta"]).count() == 2
+
+
+# --- Journey 4 --------------------------------------------------------------------------------------------
+
+
+def test_a_publisher_creates_tasks_from_a_template_and_a_forbidden_peer_task_is_blocked_with_a_reason(
+    phone, chromium_browser, live_server, parks, publisher, neighbour
+):
+    from tasks.defaults import install
+    from tasks.models import Category, MarketRule, Task, TaskPolicy, TaskTemplate
+    from wallet import services as wallet
+
+    install(Category=Category, MarketRule=MarketRule, TaskPolicy=TaskPolicy)
+    wallet.fund_department(department=parks, amount=100_000, actor=None, idempotency_key="j4:fund")
+    template = TaskTemplate.objects.create(
+        department=parks,
+        category=Category.objects.get(slug="litter"),
+        name="Roskien keräys puistossa",
+        title="Roskien keräys: {place}",
+        description="Kerää roskat puistosta.",
+        reward_cents=500,
+        created_by=publisher,
+    )
+
+    page = phone
+    sign_in(page, publisher, name="j4-01-publisher")
+    page.goto("/tasks/publish/")
+    check(page, "j4-02-publisher-home")
+    page.goto(f"/tasks/publish/templates/{template.pk}/")
+    check(page, "j4-03-template")
+    page.fill(
+        "textarea[name=places]",
+        "Kruununpuisto, Kruununpuisto, 61.1724, 28.7646\nVarpasaari, Varpasaari, 61.1968, 28.7814",
+    )
+    page.click("button[name=confirm][value='0']")
+    page.wait_for_selector("#preview-heading")
+    check(page, "j4-04-preview")
+    page.click("button[name=confirm][value='1']")
+    page.wait_for_url(re.compile(r"/tasks/publish/$"))
+    check(page, "j4-05-created")
+    created = list(template.tasks.order_by("title"))
+    assert [task.title for task in created] == ["Roskien keräys: Kruununpuisto", "Roskien keräys: Varpasaari"]
+    assert all(task.status == Task.Status.OPEN for task in created)
+    assert "Roskien keräys: Varpasaari" in page.locator("main").inner_text()
+
+    # A neighbour tries to buy window cleaning by the hour: blocked, with the reason in Finnish.
+    wallet.credit_card_top_up(resident=neighbour, amount=5000, idempotency_key="j4:top-up")
+    other = new_page(chromium_browser, live_server)
+    try:
+        sign_in(other, neighbour)
+        other.goto("/tasks/new/")
+        other.select_option("select[name=category]", str(Category.objects.get(slug="neighbour-help").pk))
+        other.fill("input[name=title]", "Ikkunoiden pesu 20 € tunti")
+        other.fill("textarea[name=description]", "Ikkunoiden pesu 20 € tunti, kolmio kerrostalossa.")
+        other.fill("input[name=reward]", "20")
+        other.fill("input[name=deadline]", (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+        other.locator("main form button[type=submit]").last.click()
+        other.wait_for_load_state("load")
+        check(other, "j4-06-blocked")
+        blocked = Task.objects.get(poster=neighbour)
+        assert blocked.status == Task.Status.BLOCKED
+        text = other.locator("main").inner_text()
+        assert "estettiin" in text or "estetty" in text.lower()
+        assert "ikkunanpesu" in text.lower()
+        assert wallet.wallet_balance(user=neighbour) == 5000
+    finally:
+        other.context.close()
