@@ -534,3 +534,109 @@ def test_a_publisher_creates_tasks_from_a_template_and_a_forbidden_peer_task_is_
         assert wallet.wallet_balance(user=neighbour) == 5000
     finally:
         other.context.close()
+
+
+# --- Every journey page in fi, sv and en ------------------------------------------------------------------
+
+
+def seed_language_pages(*, parks, publisher, resident):
+    """The smallest world in which every journey page has something on it."""
+    from people import roles
+    from tasks.defaults import install
+    from tasks.models import Category, MarketRule, TaskPolicy, TaskTemplate
+    from tasks.services import claim_task
+    from tests.verification.helpers import photo_file
+    from verification import services as proofs
+    from verification.models import Decision
+    from verification.services import Upload
+    from vouchers import services as vouchers
+    from wallet import services as wallet
+
+    install(Category=Category, MarketRule=MarketRule, TaskPolicy=TaskPolicy)
+    now = timezone.now()
+    verifier = make_user("tarkastaja@example.fi", role=roles.VERIFIER, departments=[parks])
+    cashier = make_user("kassa@example.fi", role=roles.CASHIER)
+    other = make_user("toinen@example.fi")
+    hall, product = swim_product()
+    hall.cashiers.add(cashier)
+    open_task = city_task(department=parks, creator=publisher)
+    second_task = city_task(department=parks, creator=publisher, title="Rantojen siivous Vuoksella")
+    active = claim_task(task=open_task, resident=resident, now=now)
+
+    def queued(claim, person, key):
+        taken = claim.claimed_at.astimezone(dt.UTC).strftime("%Y:%m:%d %H:%M:%S")
+        upload = Upload(photo_file(taken=taken, offset="+00:00", gps=HELSINKI))
+        return proofs.submit_proof(
+            claim=claim, resident=person, uploads=[upload], note="Valmis.", submission_key=key, now=timezone.now()
+        )
+
+    queued(claim_task(task=open_task, resident=other, now=now), other, "lang:other")
+    rejected = queued(claim_task(task=second_task, resident=resident, now=now), resident, "lang:own")
+    proofs.reject_proof(
+        proof=rejected, actor=verifier, how=Decision.How.HUMAN, reason_code=2, message="", now=timezone.now()
+    )
+    wallet.credit_card_top_up(resident=resident, amount=2000, idempotency_key="lang:top-up")
+    vouchers.buy_voucher(resident=resident, product=product, idempotency_key="lang:buy", now=timezone.now())
+    wallet.fund_department(department=parks, amount=10_000, actor=None, idempotency_key="lang:fund")
+    template = TaskTemplate.objects.create(
+        department=parks,
+        category=Category.objects.get(slug="litter"),
+        name="Roskien keräys puistossa",
+        title="Roskien keräys: {place}",
+        description="Kerää roskat.",
+        reward_cents=500,
+        created_by=publisher,
+    )
+    resident_pages = [
+        "/tasks/",
+        f"/tasks/{open_task.pk}/",
+        "/tasks/mine/",
+        "/tasks/new/",
+        f"/proofs/claim/{active.pk}/",
+        "/proofs/",
+        f"/proofs/{rejected.pk}/",
+        "/wallet/",
+        "/wallet/send/",
+        "/vouchers/",
+        f"/vouchers/buy/{product.pk}/",
+        "/vouchers/mine/",
+    ]
+    return [
+        (None, ["/accounts/signup/", "/accounts/login/", "/tasks/"]),
+        (resident, resident_pages),
+        (verifier, ["/staff/queue/"]),
+        (cashier, ["/partner/redeem/"]),
+        (publisher, ["/tasks/publish/", f"/tasks/publish/templates/{template.pk}/"]),
+    ]
+
+
+def choose_language(page, language: str) -> None:
+    """Uses the language form at the bottom of the page."""
+    with page.expect_navigation():
+        page.click(f"form.language-form button[name=language][value={language}]")
+    assert page.evaluate("document.documentElement.lang") == language
+
+
+@pytest.mark.parametrize("language", ["fi", "sv", "en"])
+def test_every_journey_page_is_accessible_and_fits_a_phone_in_each_language(
+    language, chromium_browser, live_server, parks, publisher, resident
+):
+    visits = seed_language_pages(parks=parks, publisher=publisher, resident=resident)
+    for user, paths in visits:
+        who = user.email.split("@")[0] if user else "anonymous"
+        page = new_page(chromium_browser, live_server)
+        try:
+            page.goto("/accounts/login/")
+            choose_language(page, language)
+            if user is not None:
+                sign_in(page, user, name=f"lang-{language}-{who}")
+                # Signing in brings back the account's own language; the form changes it for good.
+                choose_language(page, language)
+            for path in paths:
+                page.goto(path)
+                assert page.url.endswith(path), f"{who} was sent from {path} to {page.url}"
+                assert page.evaluate("document.documentElement.lang") == language, path
+                name = path.strip("/").replace("/", "-") or "home"
+                check(page, f"lang-{language}-{who}-{name}")
+        finally:
+            page.context.close()
