@@ -97,8 +97,8 @@ def sign_in(page, user, *, name: str | None = None) -> None:
 
 
 def city_task(*, department, creator, title="Roskien keräys Imatrankoskella", reward=500, slots=3):
-    from tests.verification.helpers import category
     from tasks.models import Task
+    from tests.verification.helpers import category
     from wallet import services as wallet
 
     now = timezone.now()
@@ -313,8 +313,9 @@ def test_a_suspicious_proof_is_rejected_by_keyboard_appealed_and_approved_by_ano
 
     # The resident sends photos taken in Helsinki, far from the task: the proof waits in the queue.
     page = phone
-    sign_in(page, resident)
+    sign_in(page, resident, name="j2-00-resident")
     page.goto(f"/proofs/claim/{claim.pk}/")
+    check(page, "j2-00-proof-form")
     page.set_input_files("input[name=photos]", photos(tmp_path, after=claim.claimed_at, gps=HELSINKI))
     page.get_by_role("button", name="Lähetä todiste").click()
     page.wait_for_url(re.compile(r"/proofs/\d+/$"))
@@ -346,9 +347,10 @@ def test_a_suspicious_proof_is_rejected_by_keyboard_appealed_and_approved_by_ano
     # The resident reads the reason and appeals.
     page.goto(f"/proofs/{proof.pk}/")
     check(page, "j2-06-rejection")
-    assert "Väärä paikka" in page.locator("main").inner_text() or decision.get_reason_code_display() in page.locator(
-        "main"
-    ).inner_text()
+    assert (
+        "Väärä paikka" in page.locator("main").inner_text()
+        or decision.get_reason_code_display() in page.locator("main").inner_text()
+    )
     page.fill("form[action$='/appeal/'] textarea[name=message]", "Kuvat on otettu tehtävän paikalla, GPS heitti.")
     page.get_by_role("button", name="Lähetä valitus").click()
     page.wait_for_load_state("load")
@@ -411,7 +413,7 @@ def test_a_neighbour_posts_a_peer_task_a_resident_does_it_the_poster_confirms_an
     # The neighbour posts a peer task.
     poster = new_page(chromium_browser, live_server)
     try:
-        sign_in(poster, neighbour)
+        sign_in(poster, neighbour, name="j3-00-neighbour")
         poster.goto("/tasks/new/")
         check(poster, "j3-01-new-peer-task")
         poster.select_option("select[name=category]", str(Category.objects.get(slug="neighbour-help").pk))
@@ -431,11 +433,12 @@ def test_a_neighbour_posts_a_peer_task_a_resident_does_it_the_poster_confirms_an
 
         # The resident claims it and reports it done (a photo is optional for neighbour help).
         page = phone
-        sign_in(page, resident)
+        sign_in(page, resident, name="j3-02-resident")
         page.goto(f"/tasks/{task.pk}/")
         check(page, "j3-03-task")
         page.get_by_role("button", name="Varaa tehtävä").click()
         page.wait_for_load_state("load")
+        check(page, "j3-03-claimed")
         claim = Claim.objects.get(task=task, resident=resident)
         page.goto(f"/proofs/claim/{claim.pk}/")
         check(page, "j3-04-proof-form")
@@ -516,8 +519,9 @@ def test_a_publisher_creates_tasks_from_a_template_and_a_forbidden_peer_task_is_
     wallet.credit_card_top_up(resident=neighbour, amount=5000, idempotency_key="j4:top-up")
     other = new_page(chromium_browser, live_server)
     try:
-        sign_in(other, neighbour)
+        sign_in(other, neighbour, name="j4-06-neighbour")
         other.goto("/tasks/new/")
+        check(other, "j4-06-new-peer-task")
         other.select_option("select[name=category]", str(Category.objects.get(slug="neighbour-help").pk))
         other.fill("input[name=title]", "Ikkunoiden pesu 20 € tunti")
         other.fill("textarea[name=description]", "Ikkunoiden pesu 20 € tunti, kolmio kerrostalossa.")
@@ -525,7 +529,7 @@ def test_a_publisher_creates_tasks_from_a_template_and_a_forbidden_peer_task_is_
         other.fill("input[name=deadline]", (timezone.localtime() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
         other.locator("main form button[type=submit]").last.click()
         other.wait_for_load_state("load")
-        check(other, "j4-06-blocked")
+        check(other, "j4-07-blocked")
         blocked = Task.objects.get(poster=neighbour)
         assert blocked.status == Task.Status.BLOCKED
         text = other.locator("main").inner_text()
@@ -610,6 +614,35 @@ def seed_language_pages(*, parks, publisher, resident):
     ]
 
 
+# Finnish interface words that must not show on a Swedish or English page (the seeded data avoids them).
+FINNISH_UI = [
+    "Kirjaudu",
+    "Tehtävät",
+    "Lompakko",
+    "Setelit",
+    "Lähetä",
+    "Varaa",
+    "Hyväksy",
+    "Hylkää",
+    "Peruuta",
+    "Tallenna",
+    "Valitse",
+    "Odottaa",
+    "Palkkio",
+    "Määräaika",
+    "Saldosi",
+    "Kieli:",
+]
+
+
+def assert_translated(page, language: str) -> None:
+    if language == "fi":
+        return
+    text = page.locator("body").inner_text()
+    found = [word for word in FINNISH_UI if re.search(rf"\b{word}", text)]
+    assert not found, f"untranslated Finnish on {page.url} ({language}): {found}"
+
+
 def choose_language(page, language: str) -> None:
     """Uses the language form at the bottom of the page."""
     with page.expect_navigation():
@@ -638,5 +671,6 @@ def test_every_journey_page_is_accessible_and_fits_a_phone_in_each_language(
                 assert page.evaluate("document.documentElement.lang") == language, path
                 name = path.strip("/").replace("/", "-") or "home"
                 check(page, f"lang-{language}-{who}-{name}")
+                assert_translated(page, language)
         finally:
             page.context.close()
