@@ -361,11 +361,15 @@ SWEEPS: list[str] = [
     "payments.services.sweep",
 ]
 
-# Voucher code lookups (partner API per token, desk page per cashier): (count, seconds), so codes
-# cannot be enumerated.
-VOUCHER_LOOKUP_LIMITS = {
-    "token": (env_int("VOUCHER_TOKEN_LOOKUPS_PER_MINUTE", 600, minimum=1), 60),
-    "cashier": (env_int("VOUCHER_CASHIER_LOOKUPS_PER_MINUTE", 30, minimum=1), 60),
+# Rate limits per user (partner API: per token), (count, seconds); see eraha/ratelimit.py and docs/security.md.
+# Voucher code lookups are limited so codes cannot be enumerated.
+RATE_LIMITS = {
+    "claims": (env_int("RATE_LIMIT_CLAIMS_PER_10_MINUTES", 20, minimum=1), 600),
+    "proof_uploads": (env_int("RATE_LIMIT_PROOF_UPLOADS_PER_10_MINUTES", 20, minimum=1), 600),
+    "neighbour_payments": (env_int("RATE_LIMIT_NEIGHBOUR_PAYMENTS_PER_HOUR", 60, minimum=1), 3600),
+    "top_ups": (env_int("RATE_LIMIT_TOP_UPS_PER_HOUR", 10, minimum=1), 3600),
+    "partner_api": (env_int("VOUCHER_TOKEN_LOOKUPS_PER_MINUTE", 600, minimum=1), 60),
+    "desk_lookups": (env_int("VOUCHER_CASHIER_LOOKUPS_PER_MINUTE", 30, minimum=1), 60),
 }
 
 LOGGING = {

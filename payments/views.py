@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from eraha.ratelimit import rate_limit
 from payments import selectors, services
 from payments.access import get_top_up_for_user, require_reconciliation_access, top_ups_enabled
 from payments.exceptions import StripeUnavailable, TopUpError, WebhookRejected
@@ -33,6 +34,7 @@ def _wallet_url() -> str | None:
 @top_ups_enabled
 @login_required
 @require_http_methods(["GET", "POST"])
+@rate_limit("top_ups")
 def top_up(request):
     now = timezone.now()
     limits = Limits.from_settings()

@@ -17,10 +17,46 @@ class Role:
 PUBLISHER = Role("Task publishers", _("Task publisher"), ("people.publish_tasks",))
 VERIFIER = Role("Verifiers", _("Verifier"), ("people.verify_proofs",))
 CASHIER = Role("Partner cashiers", _("Partner cashier"), ("people.redeem_vouchers",))
+# What a city administrator edits in the admin is data (DESIGN.md): configuration models can be added and
+# changed; records made by the services (tasks, proofs, vouchers, top-ups, notices) can only be looked at.
+_CONFIGURATION = (
+    "people.department",
+    "people.user",
+    "tasks.category",
+    "tasks.marketrule",
+    "tasks.taskpolicy",
+    "tasks.tasktemplate",
+    "verification.riskpolicy",
+    "vouchers.partner",
+    "vouchers.partnertoken",
+    "vouchers.product",
+)
+_RECORDS = (
+    "tasks.task",
+    "tasks.claim",
+    "tasks.screeningdecision",
+    "tasks.screeningoverride",
+    "verification.proof",
+    "verification.decision",
+    "verification.appeal",
+    "verification.dispute",
+    "vouchers.voucher",
+    "payments.topup",
+    "payments.stripeevent",
+    "notifications.notification",
+)
+
+
+def _model_permissions(labels: tuple[str, ...], actions: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{label.split('.')[0]}.{action}_{label.split('.')[1]}" for label in labels for action in actions)
+
+
 CITY_ADMIN = Role(
     "City administrators",
     _("City administrator"),
-    ("people.administer_city", "people.publish_tasks", "people.verify_proofs"),
+    ("people.administer_city", "people.publish_tasks", "people.verify_proofs")
+    + _model_permissions(_CONFIGURATION, ("view", "add", "change"))
+    + _model_permissions(_RECORDS, ("view",)),
 )
 ROLES = (PUBLISHER, VERIFIER, CASHIER, CITY_ADMIN)
 

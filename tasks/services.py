@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from people.services import record_staff_action
 from tasks import exceptions, rules
 from tasks.models import (
     Category,
@@ -539,6 +540,14 @@ def moderate(*, decision: ScreeningDecision, actor, outcome: str, reason: str, n
             outcome_before=decision.outcome if decision.resolution != "blocked" else rules.BLOCK,
             outcome_after=outcome,
             reason=reason,
+        )
+        record_staff_action(
+            actor=actor,
+            action=f"task.moderation.{outcome}",
+            target=f"task:{task.pk}",
+            reason=reason,
+            details={"screening": decision.pk, "before": override.outcome_before},
+            now=now,
         )
         ScreeningDecision.objects.filter(pk=decision.pk).update(
             resolution=ScreeningDecision.Resolution.APPROVED

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from eraha.ratelimit import rate_limit
 from tasks import access, exceptions, rules, selectors, services
 from tasks.forms import FilterForm, ModerationForm, PlacesForm, TaskForm, TemplateForm
 from tasks.models import Category, Claim, ScreeningDecision, Task, TaskTemplate
@@ -134,6 +135,7 @@ def task_detail(request, task_id: int):
 
 @login_required
 @require_POST
+@rate_limit("claims")
 def claim(request, task_id: int):
     now = timezone.now()
     task = access.get_task_for_user(request.user, task_id)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from notifications.kinds import Kind
 from notifications.services import broadcast_queue_event, notify
+from people.services import record_staff_action
 from tasks import exceptions as task_exceptions
 from tasks import services as task_services
 from tasks.models import Claim
@@ -354,6 +355,21 @@ def _check_lock(*, proof: Proof, actor, now: datetime) -> None:
         raise LockedByOther(_("Another verifier has this proof open."))
 
 
+def _audit_decision(*, decision: Decision, proof: Proof, disputed: bool, now: datetime) -> None:
+    """The staff audit row of a verifier's decision (automatic and poster decisions are not staff actions)."""
+    if decision.how != Decision.How.HUMAN:
+        return
+    kind = "appeal" if decision.is_appeal else "dispute" if disputed else "proof"
+    record_staff_action(
+        actor=decision.decided_by,
+        action=f"{kind}.{decision.outcome}",
+        target=f"proof:{proof.pk}",
+        reason=decision.message,
+        details={"reason_code": decision.reason_code} if decision.reason_code else {},
+        now=now,
+    )
+
+
 def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str = "") -> Decision:
     """Approves and pays the reward from the task's escrow, exactly once.
 
@@ -366,6 +382,7 @@ def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str 
         _check_lock(proof=proof, actor=actor, now=now)
         opened_at, seconds = _seconds(proof=proof, actor=actor, now=now)
         is_appeal = proof.status == S.APPEALED
+        disputed = proof.status == S.DISPUTED
         _take_decision(proof=proof, from_statuses=Proof.OPEN, to_status=S.APPROVED, now=now)
         claim = Claim.objects.get(pk=proof.claim_id)
         task_services.complete_claim(claim=claim, now=now)
@@ -389,6 +406,7 @@ def approve_proof(*, proof: Proof, actor, how: str, now: datetime, message: str 
             seconds=seconds,
             created_at=now,
         )
+        _audit_decision(decision=decision, proof=proof, disputed=disputed, now=now)
         Appeal.objects.filter(proof=proof, status=Appeal.Status.OPEN).update(
             status=Appeal.Status.OVERTURNED, decided_at=now
         )
@@ -421,6 +439,7 @@ def reject_proof(*, proof: Proof, actor, how: str, reason_code: int, message: st
         opened_at, seconds = _seconds(proof=proof, actor=actor, now=now)
         final = proof.status in {S.APPEALED, S.DISPUTED}
         is_appeal = proof.status == S.APPEALED
+        disputed = proof.status == S.DISPUTED
         _take_decision(proof=proof, from_statuses=Proof.OPEN, to_status=S.REJECTED, now=now)
         decision = Decision.objects.create(
             proof=proof,
@@ -434,6 +453,7 @@ def reject_proof(*, proof: Proof, actor, how: str, reason_code: int, message: st
             seconds=seconds,
             created_at=now,
         )
+        _audit_decision(decision=decision, proof=proof, disputed=disputed, now=now)
         if final:
             Appeal.objects.filter(proof=proof, status=Appeal.Status.OPEN).update(
                 status=Appeal.Status.UPHELD, decided_at=now
@@ -483,6 +503,7 @@ def request_changes(*, proof: Proof, actor, message: str, now: datetime) -> Deci
             seconds=seconds,
             created_at=now,
         )
+        _audit_decision(decision=decision, proof=proof, disputed=False, now=now)
         QueueLock.objects.filter(proof=proof).delete()
         _tell_resident(proof=proof, kind=Kind.CHANGES_REQUESTED, params={"task": proof.task.title, "note": message})
         broadcast_queue_event(

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from eraha.ratelimit import rate_limit
 from tasks.models import Claim
 from verification import access, selectors, services
 from verification.exceptions import VerificationError
@@ -33,6 +34,7 @@ def _too_large_request(request) -> bool:
 
 
 @login_required
+@rate_limit("proof_uploads")
 def submit(request, claim_id: int):
     claim = access.get_claim_for_upload(request.user, claim_id)
     task = claim.task

@@ -75,7 +75,7 @@ class PartnerTokenAdmin(admin.ModelAdmin):
     @admin.action(description=_("Revoke the selected tokens"))
     def revoke(self, request, queryset):
         now = timezone.now()
-        count = sum(services.revoke_partner_token(token=token, now=now) for token in queryset)
+        count = sum(services.revoke_partner_token(token=token, now=now, actor=request.user) for token in queryset)
         self.message_user(
             request, ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", count) % {"count": count}
         )

@@ -19,9 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from eraha.ratelimit import RateLimited, hit
 from vouchers import codes, services
 from vouchers.exceptions import (
-    RateLimited,
     RedemptionKeyReused,
     VoucherAlreadyRedeemed,
     VoucherExpired,
@@ -30,7 +30,6 @@ from vouchers.exceptions import (
 )
 from vouchers.formats import decimal_euros
 from vouchers.models import Voucher
-from vouchers.ratelimit import check_rate
 
 MAX_BODY = 4096
 MAX_KEY_LENGTH = 100
@@ -73,7 +72,7 @@ def partner_api(view):
         if token is None:
             return _error(401, "unauthorized", "The token is unknown or revoked.")
         try:
-            check_rate(scope="token", ident=token.pk)
+            hit(scope="partner_api", ident=token.pk)
         except RateLimited as exc:
             response = _error(429, "rate_limited", "Too many lookups with this token; slow down.")
             response["Retry-After"] = str(exc.retry_after)

@@ -53,11 +53,3 @@ class VoucherAlreadyRedeemed(VoucherError):
 
 class RedemptionKeyReused(VoucherError):
     """The Idempotency-Key belongs to the redemption of another voucher."""
-
-
-class RateLimited(VoucherError):
-    """Too many lookups from one token or cashier."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__("rate limited")
-        self.retry_after = retry_after

@@ -16,6 +16,7 @@ from django.utils import translation
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from people.services import record_staff_action
 from vouchers import codes
 from vouchers.exceptions import (
     MonthlyLimitReached,
@@ -56,15 +57,32 @@ def hash_token(raw: str) -> str:
 def create_partner_token(*, partner: Partner, name: str, actor=None) -> tuple[PartnerToken, str]:
     """Makes a token for one desk or system. The raw token is returned once and never stored."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = PartnerToken.objects.create(
-        partner=partner, name=name.strip(), prefix=raw[:10], token_hash=hash_token(raw), created_by=actor
-    )
+    with transaction.atomic():
+        token = PartnerToken.objects.create(
+            partner=partner, name=name.strip(), prefix=raw[:10], token_hash=hash_token(raw), created_by=actor
+        )
+        record_staff_action(
+            actor=actor,
+            action="partner_token.create",
+            target=f"partner_token:{token.pk}",
+            details={"partner": partner.pk, "name": token.name, "prefix": token.prefix},
+        )
     return token, raw
 
 
-def revoke_partner_token(*, token: PartnerToken, now: datetime) -> bool:
+def revoke_partner_token(*, token: PartnerToken, now: datetime, actor=None) -> bool:
     """Revokes the token; True if this call revoked it (a second call changes nothing)."""
-    return bool(PartnerToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now))
+    with transaction.atomic():
+        revoked = bool(PartnerToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now))
+        if revoked:
+            record_staff_action(
+                actor=actor,
+                action="partner_token.revoke",
+                target=f"partner_token:{token.pk}",
+                details={"partner": token.partner_id, "prefix": token.prefix},
+                now=now,
+            )
+    return revoked
 
 
 def authenticate_token(*, raw: str, now: datetime) -> PartnerToken | None:

@@ -14,12 +14,12 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from eraha.ratelimit import RateLimited, hit
 from vouchers import access, selectors, services
 from vouchers.exceptions import (
     MonthlyLimitReached,
     ProductNotOnSale,
     PurchaseKeyReused,
-    RateLimited,
     RedemptionKeyReused,
     SoldOut,
     VoucherAlreadyRedeemed,
@@ -30,7 +30,6 @@ from vouchers.exceptions import (
 from vouchers.formats import decimal_euros
 from vouchers.forms import BuyForm, RedeemForm, SettlementForm, new_idempotency_key
 from vouchers.qr import qr_svg
-from vouchers.ratelimit import check_rate
 
 
 def _balance(user) -> int:
@@ -127,7 +126,7 @@ def _redeem_at_desk(*, request, partner, form) -> dict:
     """Runs the redemption and describes the outcome for the big result box."""
     now = timezone.now()
     try:
-        check_rate(scope="cashier", ident=request.user.pk)
+        hit(scope="desk_lookups", ident=request.user.pk)
         redemption = services.redeem_voucher(
             code=form.cleaned_data["code"],
             partner=partner,

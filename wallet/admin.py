@@ -8,6 +8,7 @@ import uuid
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction as db_transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from people import roles
 from people.models import Department
+from people.services import record_staff_action
 from wallet import services
 from wallet.exceptions import InvalidAmount, LedgerError
 from wallet.models import Account, Entry, Transaction
@@ -90,12 +92,19 @@ class AccountAdmin(ReadOnlyLedgerAdmin):
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    services.fund_department(
-                        department=data["department"],
-                        amount=data["amount"],
-                        actor=request.user,
-                        idempotency_key=f"admin:fund:{data['idempotency_key']}",
-                    )
+                    with db_transaction.atomic():
+                        funding = services.fund_department(
+                            department=data["department"],
+                            amount=data["amount"],
+                            actor=request.user,
+                            idempotency_key=f"admin:fund:{data['idempotency_key']}",
+                        )
+                        record_staff_action(
+                            actor=request.user,
+                            action="ledger.fund_department",
+                            target=f"transaction:{funding.pk}",
+                            details={"department": data["department"].pk, "amount": data["amount"]},
+                        )
                 except LedgerError as exc:
                     form.add_error(None, str(exc.message))
                 else:
@@ -166,12 +175,20 @@ class TransactionAdmin(ReadOnlyLedgerAdmin):
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    reversal = services.reverse_transaction(
-                        transaction=original,
-                        actor=request.user,
-                        reason=data["reason"],
-                        idempotency_key=f"admin:reverse:{data['idempotency_key']}",
-                    )
+                    with db_transaction.atomic():
+                        reversal = services.reverse_transaction(
+                            transaction=original,
+                            actor=request.user,
+                            reason=data["reason"],
+                            idempotency_key=f"admin:reverse:{data['idempotency_key']}",
+                        )
+                        record_staff_action(
+                            actor=request.user,
+                            action="ledger.reverse",
+                            target=f"transaction:{original.pk}",
+                            reason=data["reason"],
+                            details={"reversal": reversal.pk},
+                        )
                 except LedgerError as exc:
                     form.add_error(None, str(exc.message))
                 else:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from eraha.ratelimit import rate_limit
 from wallet import selectors, services
 from wallet.access import get_transaction_for_user
 from wallet.exceptions import InsufficientFunds, LedgerError, LimitExceeded
@@ -39,6 +40,7 @@ def home(request):
 
 
 @login_required
+@rate_limit("neighbour_payments")
 def send(request):
     """Step 1 checks the form and shows the recipient's name; step 2 (confirm) pays, once per form key."""
     if request.method != "POST":

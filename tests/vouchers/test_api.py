@@ -168,7 +168,7 @@ def test_429_lookups_are_rate_limited_per_token(client, settings, swimming_hall,
     from django.core.cache import cache
 
     cache.clear()
-    settings.VOUCHER_LOOKUP_LIMITS = {"token": (3, 60), "cashier": (3, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_api": (3, 60), "desk_lookups": (3, 60)}
     for _ in range(3):
         assert lookup(client, codes.generate_code(), hall_token).status_code == 404
     response = lookup(client, codes.generate_code(), hall_token)

@@ -50,7 +50,7 @@ def _payable(partner) -> int:
 @pytest.mark.django_db(transaction=True)
 def test_of_fifty_concurrent_redemptions_with_different_keys_exactly_one_wins(settings):
     require_postgres()
-    settings.VOUCHER_LOOKUP_LIMITS = {"token": (10_000, 60), "cashier": (10_000, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_api": (10_000, 60), "desk_lookups": (10_000, 60)}
     partner, voucher, token = _setup()
     results = run_concurrently(THREADS, lambda i: _redeem(voucher.code, token, f"key-{i}"))
     statuses = sorted(result[0] for result in results if isinstance(result, tuple))
@@ -65,7 +65,7 @@ def test_of_fifty_concurrent_redemptions_with_different_keys_exactly_one_wins(se
 @pytest.mark.django_db(transaction=True)
 def test_fifty_concurrent_redemptions_with_the_same_key_all_get_the_same_answer(settings):
     require_postgres()
-    settings.VOUCHER_LOOKUP_LIMITS = {"token": (10_000, 60), "cashier": (10_000, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_api": (10_000, 60), "desk_lookups": (10_000, 60)}
     partner, voucher, token = _setup()
     results = run_concurrently(THREADS, lambda i: _redeem(voucher.code, token, "the-same-key"))
     assert all(isinstance(result, tuple) for result in results), results

@@ -257,7 +257,7 @@ def test_the_desk_rate_limits_each_cashier(client, settings, desk_cashier, swim,
     from django.core.cache import cache
 
     cache.clear()
-    settings.VOUCHER_LOOKUP_LIMITS = {"token": (100, 60), "cashier": (2, 60)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "partner_api": (100, 60), "desk_lookups": (2, 60)}
     voucher = buy(swim)
     client.force_login(desk_cashier)
     from vouchers import codes
