@@ -34,8 +34,12 @@ def _broadcast(event="lock_taken", proof_id=7, html=""):
 def run(scenario):
     """Runs the async scenario in a thread of its own: after the browser tests, Playwright's event loop is
     still set in the main thread, and async_to_sync refuses to run there."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(async_to_sync(scenario)).result()
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        # A bounded wait: a stuck scenario fails the test instead of hanging the whole suite.
+        pool.submit(async_to_sync(scenario)).result(timeout=60)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def test_a_signed_in_resident_receives_their_own_notice_with_count_and_balance(channel_layer_kind, resident):
@@ -63,6 +67,7 @@ def test_an_anonymous_visitor_cannot_open_a_resident_stream(channel_layer_kind, 
         connected, code = await ws.connect()
         assert not connected
         assert code == CLOSE_UNAUTHENTICATED
+        await ws.disconnect()
 
     run(scenario)
 
@@ -75,6 +80,7 @@ def test_a_connection_from_another_origin_is_refused(channel_layer_kind, residen
             ws = communicator("/ws/resident/", cookie=cookie, origin=origin)
             connected, _ = await ws.connect()
             assert not connected, origin
+            await ws.disconnect()  # let the refused application finish inside this loop
 
     run(scenario)
 
@@ -137,6 +143,7 @@ def test_queue_events_reach_verifiers_and_not_residents(channel_layer_kind, veri
         refused = communicator("/ws/queue/", cookie=resident_cookie)
         connected, code = await refused.connect()
         assert not connected and code == CLOSE_FORBIDDEN
+        await refused.disconnect()
 
         queue = communicator("/ws/queue/", cookie=verifier_cookie)
         stream = communicator("/ws/resident/", cookie=resident_cookie)
@@ -167,6 +174,7 @@ def test_a_verifier_without_two_factor_authentication_cannot_watch_the_queue(cha
         ws = communicator("/ws/queue/", cookie=cookie)
         connected, code = await ws.connect()
         assert not connected and code == CLOSE_FORBIDDEN
+        await ws.disconnect()
 
     run(scenario)
 
