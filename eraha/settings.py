@@ -144,7 +144,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but a Redis outage reads as an empty cache instead of failing every page.
+            "BACKEND": "eraha.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "eraha"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
