@@ -28,6 +28,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from eraha.cache import ResilientRedisCache
+
 ROOT = Path(__file__).resolve().parents[2]
 CSRF = "faultcsrffaultcsrffaultcsrf12345"  # a 32-character CSRF secret, sent as cookie and header
 
@@ -284,7 +286,41 @@ def redis_down(settings):
             "CONFIG": {"hosts": [{"address": url, "socket_timeout": 2, "socket_connect_timeout": 1}]},
         }
     }
-    return url
+    yield url
+    ResilientRedisCache._down_until = 0.0
+
+
+def test_with_redis_down_the_cache_reads_as_empty_and_waits_before_trying_again(redis_down):
+    from django.core.cache import cache
+
+    assert cache.get("anything", "missing") == "missing"
+    assert ResilientRedisCache._down_until > time.monotonic() + 4  # no new connection for a few seconds
+    assert cache.set("key", 1) is None
+    assert cache.add("key", 1) is False
+    assert "key" not in cache
+    assert cache.get_many(["a", "b"]) == {}
+    with pytest.raises(ValueError):
+        cache.incr("key")
+
+
+def test_with_redis_up_the_resilient_cache_is_an_ordinary_redis_cache(settings):
+    from django.core.cache import cache
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "eraha.cache.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/12",
+            "KEY_PREFIX": f"loadtest-{time.monotonic_ns()}",
+        }
+    }
+    try:
+        cache._cache.get_client().ping()
+    except Exception:  # noqa: BLE001
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    cache.set("counter", 1, timeout=30)
+    assert cache.incr("counter") == 2
+    assert cache.get("counter") == 2
+    cache.delete("counter")
 
 
 def test_with_redis_down_the_pages_still_serve_and_an_approval_pays(
