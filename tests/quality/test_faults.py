@@ -241,6 +241,7 @@ def test_a_postgresql_crash_in_the_middle_of_approvals_leaves_no_half_paid_proof
         worker.join(150)
 
         assert not worker.is_alive()
+        print(f"approval attempts refused by the crash: {len(failures)}, e.g. {failures[:3]}")  # shown with -s
         assert during == 503 and live == 200  # readiness tells the proxy; liveness does not restart the workers
         assert failures, "the crash did not hit an approval: the test proved nothing"
         assert sorted(approved) == sorted(seeded["proofs"])
