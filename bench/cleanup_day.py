@@ -49,6 +49,7 @@ import hmac  # noqa: E402
 import html  # noqa: E402
 import http.client  # noqa: E402
 import io  # noqa: E402
+import ipaddress  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -742,7 +743,8 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def client_address(index: int) -> str:
-    return f"10.{index // 65536 % 256}.{index // 256 % 256}.{index % 256 + 1}"
+    """A distinct, valid private address per simulated phone (10.0.0.1, 10.0.0.2, ...)."""
+    return str(ipaddress.IPv4Address(0x0A000001 + index))
 
 
 def main() -> int:
