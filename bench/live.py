@@ -100,7 +100,7 @@ def flush_redis_db() -> None:
 def start_server() -> subprocess.Popen:
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "uvicorn", "live_asgi:application", "--app-dir", str(ROOT / "bench"),
+            sys.executable, "-m", "uvicorn", "bench.live_asgi:application", "--app-dir", str(ROOT),
             "--host", "127.0.0.1", "--port", str(PORT), "--log-level", "warning", "--no-access-log",
             "--ws", "websockets-sansio", "--lifespan", "off",
         ],

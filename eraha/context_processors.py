@@ -14,6 +14,7 @@ NAVIGATION = [
     ("tasks:publisher_home", _("Publish"), roles.is_publisher),
     ("tasks:moderation", _("Moderation"), lambda user: roles.is_verifier(user) or roles.is_city_admin(user)),
     ("vouchers:redeem", _("Redeem"), roles.is_cashier),
+    ("reports:dashboard", _("Dashboard"), lambda user: roles.is_city_admin(user) or roles.is_publisher(user)),
     ("admin:index", _("Administration"), roles.is_city_admin),
 ]
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "verification",
     "vouchers",
     "notifications",
+    "reports",
 ]
 
 MIDDLEWARE = [

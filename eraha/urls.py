@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("verification.urls")),
     # Card top-ups: /wallet/top-up/... and /stripe/webhook/ (before the wallet include, which owns /wallet/).
     path("", include("payments.urls")),
+    path("", include("reports.urls")),
     path("accounts/", include("allauth.urls")),
     path("wallet/", include("wallet.urls")),
     path("admin/", admin.site.urls),

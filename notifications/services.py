@@ -157,3 +157,9 @@ def _send_email(*, notification: Notification) -> None:
     except Exception:
         # The notice is in the app already; a failed e-mail must not undo or fail the action.
         logger.warning("E-mail notice %s to user %s failed.", notification.pk, recipient.pk, exc_info=True)
+
+
+def delete_notifications(*, user) -> int:
+    """Deletes every notice of a person (account deletion): their texts name other people and amounts."""
+    deleted, _per_model = Notification.objects.filter(recipient=user).delete()
+    return deleted

@@ -110,3 +110,41 @@ def ensure_totp(*, user: User) -> None:
 
     if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
         TOTP.activate(user, generate_totp_secret())
+
+
+@transaction.atomic
+def pseudonymise_user(*, user: User) -> None:
+    """Replaces everything that names the person (e-mail, names, handle, neighbourhood), disables the login
+    and removes the e-mail addresses and authenticators allauth keeps. The row stays, so the ledger, tasks
+    and decisions that point at it keep their meaning."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.email = f"deleted-{user.pk}@deleted.invalid"
+    user.first_name = ""
+    user.last_name = ""
+    user.display_name = ""
+    user.handle = None
+    user.neighbourhood = ""
+    user.email_notifications = False
+    user.is_active = False
+    user.is_staff = False
+    user.set_unusable_password()
+    user.save(
+        update_fields=[
+            "email",
+            "first_name",
+            "last_name",
+            "display_name",
+            "handle",
+            "neighbourhood",
+            "email_notifications",
+            "is_active",
+            "is_staff",
+            "password",
+        ]
+    )
+    user.groups.clear()
+    user.departments.clear()

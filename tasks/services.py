@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Q, Sum, Value, When
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -427,8 +428,25 @@ def submit_task(*, task: Task, actor, now: datetime) -> ScreeningDecision:
             _fund_and_open(task=task, actor=actor, now=now)
         elif decision.outcome == rules.BLOCK:
             Task.objects.filter(pk=task.pk).update(status=S.BLOCKED)
+        if decision.outcome != rules.ALLOW:
+            _tell_poster(task=task, blocked=decision.outcome == rules.BLOCK, decision=decision)
     task.refresh_from_db()
     return decision
+
+
+def _tell_poster(*, task: Task, blocked: bool, decision: ScreeningDecision, staff_reason: str = "") -> None:
+    """A notice to whoever posted the task (the resident, or the staff member for a city task) that it
+    was blocked, with the reason in their language, or sent to review. Sent when the caller commits."""
+    from notifications.kinds import Kind
+    from notifications.services import notify
+
+    recipient = task.poster if task.poster_id else task.created_by
+    link = reverse("tasks:detail", args=[task.pk])
+    if not blocked:
+        notify(recipient=recipient, kind=Kind.TASK_IN_REVIEW, params={"task": task.title}, link=link)
+        return
+    reason = staff_reason or " ".join(decision.reasons(recipient.preferred_language))
+    notify(recipient=recipient, kind=Kind.TASK_BLOCKED, params={"task": task.title, "reason": reason}, link=link)
 
 
 def _fund_and_open(*, task: Task, actor, now: datetime) -> None:
@@ -536,6 +554,7 @@ def moderate(*, decision: ScreeningDecision, actor, outcome: str, reason: str, n
             _fund_and_open(task=task, actor=actor, now=now)
         else:
             Task.objects.filter(pk=task.pk).update(status=S.BLOCKED)
+            _tell_poster(task=task, blocked=True, decision=decision, staff_reason=reason)
     return override
 
 
@@ -714,12 +733,45 @@ def create_tasks_from_template(*, template: TaskTemplate, rows: list[PlaceRow], 
 # --- Sweep ----------------------------------------------------------------------------------------
 
 
+CLAIM_WARNING = timedelta(hours=2)
+
+
+def warn_expiring_claims(*, now: datetime) -> int:
+    """Tells each resident once (notice and e-mail) when an active claim without a proof ends within
+    CLAIM_WARNING. Idempotent: the notice is keyed by the claim. Returns how many residents it told now."""
+    from notifications.kinds import Kind
+    from notifications.services import notify
+
+    soon = Claim.objects.select_related("task", "resident").filter(
+        status=Claim.Status.ACTIVE, expires_at__gt=now, expires_at__lte=now + CLAIM_WARNING
+    )
+    from notifications.selectors import sent_keys
+
+    claims = list(soon)
+    already = sent_keys([f"claim-expiring:{claim.pk}" for claim in claims])
+    count = 0
+    for claim in claims:
+        if f"claim-expiring:{claim.pk}" in already:
+            continue
+        with transaction.atomic():
+            notify(
+                recipient=claim.resident,
+                kind=Kind.CLAIM_EXPIRING,
+                params={"task": claim.task.title, "expires_at": claim.expires_at},
+                link=reverse("tasks:detail", args=[claim.task_id]),
+                key=f"claim-expiring:{claim.pk}",
+            )
+        count += 1
+    return count
+
+
 def sweep(*, now: datetime) -> int:
     """run_sweeps: expires claims whose window passed, closes tasks past their deadline and refunds them.
 
     Idempotent. A task with claims still in progress is closed by a later run.
     """
     count = expire_due_claims(now=now)
+    count += warn_expiring_claims(now=now)
     # Claims still in progress (a proof waiting, or a claim reopened for changes) keep the task open.
     due = Task.objects.filter(status__in=[S.OPEN, S.FULL, S.SCREENING], deadline__lte=now).exclude(
         claims__status__in=Claim.HOLDING

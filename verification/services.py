@@ -683,3 +683,18 @@ def delete_old_photos(*, now: datetime, retention_days: int) -> int:
             count += 1
         Proof.objects.filter(pk=proof.pk).update(photos_deleted_at=now)
     return count
+
+
+def delete_resident_photos(*, resident, now: datetime) -> int:
+    """Deletes every stored photo of a resident's proofs and the place they were taken (account deletion).
+    The proofs, decisions and perceptual hashes stay: they are the record of what was paid and why, and the
+    hashes (not images) keep duplicate detection working. Files are removed after the commit."""
+    names: list[str] = []
+    with transaction.atomic():
+        photos_qs = ProofPhoto.objects.filter(proof__resident=resident)
+        for display, thumbnail in photos_qs.exclude(display="").values_list("display", "thumbnail"):
+            names.extend(name for name in (display, thumbnail) if name)
+        count = photos_qs.update(display="", thumbnail="", latitude=None, longitude=None)
+        Proof.objects.filter(resident=resident, photos_deleted_at__isnull=True).update(photos_deleted_at=now)
+        transaction.on_commit(lambda: _delete_files(names))
+    return count

@@ -11,7 +11,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from vouchers import codes
@@ -247,6 +249,7 @@ def expire_voucher(*, voucher: Voucher, now: datetime) -> bool:
                 amount=voucher.price,
                 idempotency_key=f"voucher:{voucher.pk}:refund",
             )
+            _tell_resident(voucher=voucher, kind="voucher_refunded", params={"amount": voucher.price})
         else:
             wallet.redeem_voucher_value(
                 partner_key=voucher.partner.ledger_key,
@@ -258,10 +261,51 @@ def expire_voucher(*, voucher: Voucher, now: datetime) -> bool:
     return True
 
 
+VOUCHER_WARNING = timedelta(days=3)
+
+
+def warn_expiring_vouchers(*, now: datetime) -> int:
+    """A notice and an e-mail, once per voucher, when a valid voucher expires within VOUCHER_WARNING.
+    Idempotent; returns how many residents it told now."""
+    soon = Voucher.objects.select_related("product", "resident").filter(
+        status=Voucher.Status.VALID, expires_at__gt=now, expires_at__lte=now + VOUCHER_WARNING
+    )
+    from notifications.selectors import sent_keys
+
+    vouchers = list(soon)
+    already = sent_keys([f"voucher_expiring:{voucher.pk}" for voucher in vouchers])
+    count = 0
+    for voucher in vouchers:
+        if f"voucher_expiring:{voucher.pk}" in already:
+            continue
+        with transaction.atomic():
+            _tell_resident(voucher=voucher, kind="voucher_expiring", params={"expires_at": voucher.expires_at})
+        count += 1
+    return count
+
+
+def _tell_resident(*, voucher: Voucher, kind: str, params: dict) -> None:
+    """An in-app notice (keyed: at most once per voucher and kind), sent when the caller commits."""
+    from notifications.services import notify
+
+    extra = {}
+    if kind == "voucher_refunded":
+        extra["balance"] = _wallet().wallet_balance(user=voucher.resident)
+    notify(
+        recipient=voucher.resident,
+        kind=kind,
+        # Lazy: the product's name in the resident's language, chosen when the text is rendered.
+        params={"product": lazy(lambda: voucher.product.name, str)(), **params, **extra},
+        link=reverse("vouchers:mine"),
+        key=f"{kind}:{voucher.pk}",
+    )
+
+
 def sweep(*, now: datetime) -> int:
     """run_sweeps: closes every unused voucher past its time. Idempotent; returns how many it closed."""
     due = Voucher.objects.select_related("partner", "resident").filter(status=Voucher.Status.VALID, expires_at__lte=now)
-    return sum(expire_voucher(voucher=voucher, now=now) for voucher in due.iterator(chunk_size=200))
+    closed = sum(expire_voucher(voucher=voucher, now=now) for voucher in due.iterator(chunk_size=200))
+    return closed + warn_expiring_vouchers(now=now)
 
 
 def notify_voucher_expired(*, voucher_pk: int) -> None:

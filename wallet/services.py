@@ -405,3 +405,22 @@ def reverse_transaction(*, transaction: Transaction, actor, reason: str, idempot
         actor=actor,
         reverses=transaction,
     )
+
+
+# --- Closing a wallet (account deletion) -------------------------------------------------------------
+
+
+def close_wallet(*, user) -> bool:
+    """Closes an empty resident wallet so nothing can be paid into it again (the ledger refuses postings to
+    closed accounts). No entry is written. Raises LedgerError while the wallet holds eRaha: eRaha never
+    turns back into euros, so a deleted person's balance would be a debt nobody could ever claim.
+    Runs inside atomic(); locks the wallet account. Returns False when the person never had a wallet."""
+    ref = wallet_ref(user)
+    with db_transaction.atomic():
+        account = Account.objects.select_for_update().filter(kind=ref.kind, owner_key=ref.owner_key).first()
+        if account is None:
+            return False
+        if account.balance != 0:
+            raise LedgerError("wallet is not empty")
+        Account.objects.filter(pk=account.pk, closed=False).update(closed=True)
+        return True

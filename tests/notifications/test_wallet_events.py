@@ -44,8 +44,8 @@ def test_a_card_top_up_is_a_notice_once_even_when_the_webhook_repeats(
     resident, pushes, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        first = services.credit_card_top_up(resident=resident, amount=10_00, idempotency_key="stripe:cs_1")
-        second = services.credit_card_top_up(resident=resident, amount=10_00, idempotency_key="stripe:cs_1")
+        first = services.credit_card_top_up(resident=resident, amount=10_00, idempotency_key="top-up-1")
+        second = services.credit_card_top_up(resident=resident, amount=10_00, idempotency_key="top-up-1")
     assert first.pk == second.pk
     [notice] = Notification.objects.filter(recipient=resident)
     assert notice.kind == "top_up_credited" and "10,00 eRaha" in notice.text
