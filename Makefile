@@ -58,6 +58,8 @@ check: $(VENV)/.installed-dev
 vendor: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/
 	mkdir -p static/vendor/leaflet && cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
+	# leaflet.js names a source map the package does not ship; collectstatic (production) refuses a missing file.
+	sed -i "/sourceMappingURL/d" static/vendor/leaflet/leaflet.js
 	cp node_modules/jsqr/dist/jsQR.js static/vendor/
 	cp node_modules/htmx-ext-ws/dist/ws.min.js static/vendor/htmx-ext-ws.min.js
 

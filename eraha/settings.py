@@ -145,7 +145,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, but a Redis outage reads as an empty cache instead of failing every page.
+            "BACKEND": "eraha.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "eraha"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -183,6 +184,9 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "people.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[eRaha] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# Behind the reverse proxy every request comes from the proxy's address; with the proxy count set, allauth
+# reads the client's address from X-Forwarded-For, so the per-IP login limit is per resident, not per city.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ALLAUTH_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # allauth's rate limits are on by default; they are listed here so the city can see and tune them.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",

@@ -65,7 +65,8 @@ def test_database_url_switches_to_postgresql():
 def test_redis_url_switches_the_channel_layer_and_the_cache():
     config = probe({"REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert config["layer"] == "channels_redis.core.RedisChannelLayer"
-    assert config["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Django's RedisCache, made to read a Redis outage as an empty cache (tests/quality/test_faults.py).
+    assert config["cache"] == "eraha.cache.ResilientRedisCache"
 
 
 def test_debug_is_on_only_when_asked():
