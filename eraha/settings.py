@@ -202,6 +202,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "eRaha"
+# One 30-second step of clock drift or queueing either way (RFC 6238's recommendation); a code is still
+# accepted only once.
+MFA_TOTP_TOLERANCE = 1
 # WebAuthn needs https; plain http on localhost is allowed only outside production.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 

@@ -106,6 +106,14 @@ EXPECTED = {
     "notifications:status": "ok ok ok ok ok ok ok",
     "notifications:mark_all_read": "login 405 405 405 405 405 405",
     "notifications:mark_read": "login 405 405 405 405 405 405",
+    # Reports: city administrators see the whole city, publishers their own departments.
+    "reports:dashboard": "login 403 403 ok 403 403 ok",
+    "reports:dashboard_csv": "login 403 403 404 403 403 404",  # the path's table name is unknown
+    "reports:my_data": "login ok ok ok ok ok ok",
+    "reports:my_data_json": "login ok ok ok ok ok ok",
+    "reports:delete_account": "login ok ok ok ok ok ok",
+    "reports:accessibility": "ok ok ok ok ok ok ok",
+    "reports:privacy": "ok ok ok ok ok ok ok",
 }
 # fmt: on
 
