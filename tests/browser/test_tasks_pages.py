@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -12,22 +11,14 @@ from django.utils import timezone
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's ORM calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    playwright = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM or not AXE.exists():
-        pytest.skip("needs Chromium and node_modules/axe-core (make test installs them)")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        # The axe script is evaluated by the test, not served by eRaha, so the page's CSP is bypassed for it.
-        context = browser.new_context(viewport={"width": 360, "height": 800}, bypass_csp=True, locale="fi-FI")
-        yield context.new_page()
-        browser.close()
+def browser_page(chromium_browser):
+    """A phone-sized page in the shared Chromium (tests/browser/conftest.py), with the real CSP in force."""
+    context = chromium_browser.new_context(viewport={"width": 360, "height": 800}, locale="fi-FI")
+    yield context.new_page()
+    context.close()
 
 
 def axe_violations(page) -> list[str]:
